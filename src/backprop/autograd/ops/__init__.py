@@ -1,0 +1,1 @@
+"""Primitive differentiable ops, one family per file, forward and backward side by side."""
