@@ -6,6 +6,8 @@ Backward of a reduction spreads g back over the reduced axes: first re-insert th
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from ..function import Function
@@ -18,9 +20,9 @@ def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     result = []
     for ax in axes:
-        if not -ndim <= ax < max(ndim, 1):
+        if not -ndim <= ax < builtins.max(ndim, 1):
             raise ValueError(f"axis {ax} is out of range for a tensor with {ndim} dimensions")
-        result.append(int(ax) % max(ndim, 1))
+        result.append(int(ax) % builtins.max(ndim, 1))
     if len(set(result)) != len(result):
         raise ValueError(f"repeated axis in {axis}")
     return tuple(sorted(result))
