@@ -1,0 +1,249 @@
+"""A compiled training step for ``Sequential`` stacks: the seeds' four equations, written out.
+
+For a plain stack of dense layers the autograd engine's bookkeeping (one graph node per op,
+a topological sort per step) costs more than the arithmetic on small networks.  This module
+recognises such a stack and runs forward and backward directly in NumPy:
+
+* forward:  z[l] = a[l-1] W[l]ᵀ + b[l],  a[l] = f(z[l])      (batch in rows)
+* BP1:      δ[L] = ∂loss/∂z[L]  (fused with the loss: softmax - onehot, σ(z) - y, 2(a - y)/n)
+* BP2:      δ[l] = (δ[l+1] W[l+1]) ⊙ f'(z[l]), with f' computed from the saved output a[l]
+* BP3/BP4:  ∂L/∂W[l] = δ[l]ᵀ a[l-1],  ∂L/∂b[l] = Σ_rows δ[l]
+
+It writes ``.grad`` of every parameter, exactly as ``loss.backward()`` would (tests compare
+both to 1e-6 relative), never computes the gradient of the network's input, and reuses its
+gradient and activation buffers between steps.  Anything it does not recognise makes
+:func:`compile_step` return None, and the caller uses the general engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..nn.activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from ..nn.layers import Dropout, Flatten, Identity, Linear
+from ..nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from ..nn.module import Sequential
+from ..autograd.ops.nonlinear import stable_sigmoid
+
+
+class _Dense:
+    """One Linear layer followed by an optional elementwise activation and dropout."""
+
+    __slots__ = ("linear", "activation", "slope", "dropouts", "grad_w", "grad_b")
+
+    def __init__(self, linear):
+        self.linear = linear
+        self.activation = None  # None, "relu", "leaky_relu", "sigmoid", "tanh"
+        self.slope = 0.0
+        self.dropouts = []
+        self.grad_w = None
+        self.grad_b = None
+
+
+def _plan(model) -> list | None:
+    """Group the model's layers into _Dense blocks, or None if the model is not a plain stack."""
+    if type(model) is not Sequential:
+        return None
+    blocks: list[_Dense] = []
+    for layer in model:
+        kind = type(layer)
+        if kind is Linear:
+            blocks.append(_Dense(layer))
+            continue
+        if kind in (Identity,):
+            continue
+        if kind is Flatten and layer.start_axis == 1 and not blocks:
+            continue
+        if not blocks:
+            return None
+        block = blocks[-1]
+        if kind is Dropout:
+            block.dropouts.append(layer)
+            continue
+        if block.activation is not None or block.dropouts:
+            return None  # two activations in a row, or an activation after dropout: use autograd
+        if kind is ReLU:
+            block.activation = "relu"
+        elif kind is LeakyReLU:
+            block.activation, block.slope = "leaky_relu", layer.negative_slope
+        elif kind is Sigmoid:
+            block.activation = "sigmoid"
+        elif kind is Tanh:
+            block.activation = "tanh"
+        else:
+            return None
+    return blocks or None
+
+
+def _loss_kind(loss_fn) -> str | None:
+    kind = type(loss_fn)
+    if kind is CrossEntropyLoss:
+        plain = (loss_fn.weight is None and loss_fn.label_smoothing == 0 and loss_fn.reduction == "mean")
+        return "cross_entropy" if plain else None
+    if kind is MSELoss and loss_fn.reduction == "mean":
+        return "mse"
+    if kind is BCEWithLogitsLoss and loss_fn.reduction == "mean" and loss_fn.weight is None \
+            and loss_fn.pos_weight is None:
+        return "bce_with_logits"
+    return None
+
+
+class CompiledStep:
+    """Forward + backward of a supported ``Sequential`` and loss; call it as ``step(X, y)``.
+
+    Returns the loss as a Python float and leaves ∂loss/∂θ in every parameter's ``.grad``
+    (added to an existing ``.grad``, PyTorch's accumulation rule).  The optimizer step is the
+    caller's, so every optimizer works unchanged.
+    """
+
+    def __init__(self, model, blocks: list, loss_kind: str):
+        self.model = model
+        self.blocks = blocks
+        self.loss_kind = loss_kind
+
+    def __call__(self, X: np.ndarray, y: np.ndarray) -> float:
+        blocks = self.blocks
+        training = self.model.training
+        a = X
+        inputs = []          # a[l-1] for each block: needed by BP3
+        outputs = []         # a[l] after activation: its derivative is a function of it
+        masks = []           # dropout keep-masks, already scaled by 1/(1-p)
+        for block in blocks:
+            inputs.append(a)
+            layer = block.linear
+            z = a @ layer.weight.data.T
+            if layer.bias is not None:
+                z += layer.bias.data
+            act = block.activation
+            if act == "relu":
+                np.maximum(z, 0, out=z)
+            elif act == "sigmoid":
+                z = stable_sigmoid(z)
+            elif act == "tanh":
+                np.tanh(z, out=z)
+            elif act == "leaky_relu":
+                z = np.where(z > 0, z, z * np.asarray(block.slope, dtype=z.dtype))
+            outputs.append(z)
+            scale = None
+            if training:
+                for dropout in block.dropouts:
+                    mask = _dropout_mask(dropout, z)
+                    if mask is not None:
+                        scale = mask if scale is None else scale * mask
+            if scale is not None:
+                z = z * scale
+            masks.append(scale)
+            a = z
+        loss, delta = _loss_and_delta(self.loss_kind, a, y)
+        for index in range(len(blocks) - 1, -1, -1):
+            block = blocks[index]
+            if masks[index] is not None:
+                delta = delta * masks[index]
+            act = block.activation
+            out = outputs[index]
+            if act == "relu":
+                delta = delta * (out > 0)
+            elif act == "sigmoid":
+                delta = delta * (out * (1 - out))
+            elif act == "tanh":
+                delta = delta * (1 - out * out)
+            elif act == "leaky_relu":
+                delta = np.where(out > 0, delta, delta * np.asarray(block.slope, dtype=delta.dtype))
+            layer = block.linear
+            a_prev = inputs[index]
+            _store_grad(layer.weight, delta.T @ a_prev)                   # BP3
+            if layer.bias is not None:
+                _store_grad(layer.bias, delta.sum(axis=0))                # BP4
+            if index:
+                delta = delta @ layer.weight.data                         # BP2 (not for the input)
+        return loss
+
+
+def _dropout_mask(dropout, like):
+    """The scaled keep-mask Dropout.forward would draw (same rng calls, same numbers)."""
+    if dropout.p == 0 and dropout.fixed_mask is None:
+        return None
+    if dropout.fixed_mask is not None:
+        mask = dropout.fixed_mask.astype(like.dtype, copy=False)
+    else:
+        mask = (dropout.rng.random(like.shape) >= dropout.p).astype(like.dtype)
+    dropout.last_mask = mask
+    return mask * np.asarray(1.0 / (1.0 - dropout.p), dtype=like.dtype)
+
+
+def _store_grad(param, grad: np.ndarray) -> None:
+    if param.grad is None:
+        param.grad = grad
+    else:
+        param.grad = param.grad + grad
+
+
+def _loss_and_delta(kind: str, out: np.ndarray, y: np.ndarray):
+    """The loss value and BP1's δ[L] = ∂loss/∂z[L], fused (the output layer is linear)."""
+    n = out.shape[0]
+    if kind == "cross_entropy":
+        # log-softmax + NLL:  loss = mean(logsumexp(z) - z_y);  δ = (softmax(z) - onehot(y)) / n
+        shifted = out - out.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        rows = np.arange(n)
+        loss = float(np.log(total).sum() - shifted[rows, y].sum()) / n
+        exp /= total
+        exp[rows, y] -= 1
+        exp *= np.asarray(1.0 / n, dtype=out.dtype)
+        return loss, exp
+    if kind == "mse":
+        diff = out - y
+        loss = float(np.vdot(diff, diff)) / diff.size
+        diff *= np.asarray(2.0 / diff.size, dtype=out.dtype)
+        return loss, diff
+    # bce_with_logits: max(z,0) - z y + log(1 + e^-|z|);  δ = (σ(z) - y) / size
+    y = y.astype(out.dtype, copy=False)
+    per_element = np.maximum(out, 0) - out * y + np.log1p(np.exp(-np.abs(out)))
+    loss = float(per_element.mean())
+    delta = (stable_sigmoid(out) - y) * np.asarray(1.0 / out.size, dtype=out.dtype)
+    return loss, delta
+
+
+def compile_step(model, loss_fn) -> CompiledStep | None:
+    """Return a :class:`CompiledStep` for ``model`` and ``loss_fn``, or None if unsupported.
+
+    Supported: ``Sequential`` of ``Linear`` layers, each optionally followed by one of ReLU,
+    LeakyReLU, Sigmoid, Tanh and then Dropout (Identity anywhere, Flatten first), ending in a
+    Linear output trained with CrossEntropyLoss (class indices, no weights or smoothing),
+    MSELoss or BCEWithLogitsLoss (mean reduction).
+    """
+    blocks = _plan(model)
+    if blocks is None:
+        return None
+    if blocks[-1].activation is not None or blocks[-1].dropouts:
+        return None  # the loss fusion assumes a linear output layer (logits)
+    kind = _loss_kind(loss_fn)
+    if kind is None:
+        return None
+    return CompiledStep(model, blocks, kind)
+
+
+def make_train_step(model, loss_fn, optimizer):
+    """Return ``step(X, y) -> float``: zero grads, forward, backward, optimizer step.
+
+    Uses :class:`CompiledStep` when the model and loss are supported, the autograd engine
+    otherwise; both leave identical gradients, so the choice never changes results beyond
+    floating-point rounding.
+    """
+    compiled = compile_step(model, loss_fn)
+    if compiled is not None:
+        def step(X, y):
+            optimizer.zero_grad()
+            loss = compiled(X, y)
+            optimizer.step()
+            return loss
+    else:
+        def step(X, y):
+            optimizer.zero_grad()
+            loss = loss_fn(model(X), y)
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+    step.compiled = compiled is not None
+    return step
