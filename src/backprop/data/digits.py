@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 
 import numpy as np
 
@@ -39,6 +38,8 @@ def load_digits(*, as_images: bool = False) -> tuple[np.ndarray, np.ndarray]:
     >>> X.shape, y.shape, int(y.max())
     ((1797, 64), (1797,), 9)
     """
+    from importlib import resources  # on first use: keeps `import backprop` fast
+
     source = resources.files(__package__).joinpath(_FILE)
     try:
         with source.open("rb") as fh, np.load(fh, allow_pickle=False) as archive:

@@ -100,6 +100,8 @@ class CompiledStep:
         self.model = model
         self.blocks = blocks
         self.loss_kind = loss_kind
+        #: The network's output for the last batch (for metrics), before the loss.
+        self.last_output = None
 
     def __call__(self, X: np.ndarray, y: np.ndarray) -> float:
         blocks = self.blocks
@@ -134,6 +136,7 @@ class CompiledStep:
                 z = z * scale
             masks.append(scale)
             a = z
+        self.last_output = a
         loss, delta = _loss_and_delta(self.loss_kind, a, y)
         for index in range(len(blocks) - 1, -1, -1):
             block = blocks[index]
@@ -205,14 +208,23 @@ def _loss_and_delta(kind: str, out: np.ndarray, y: np.ndarray):
     return loss, delta
 
 
+def _has_hooks(model) -> bool:
+    if any(module._forward_hooks for module in model.modules()):
+        return True
+    return any(p._hooks for p in model.parameters())
+
+
 def compile_step(model, loss_fn) -> CompiledStep | None:
     """Return a :class:`CompiledStep` for ``model`` and ``loss_fn``, or None if unsupported.
 
     Supported: ``Sequential`` of ``Linear`` layers, each optionally followed by one of ReLU,
     LeakyReLU, Sigmoid, Tanh and then Dropout (Identity anywhere, Flatten first), ending in a
     Linear output trained with CrossEntropyLoss (class indices, no weights or smoothing),
-    MSELoss or BCEWithLogitsLoss (mean reduction).
+    MSELoss or BCEWithLogitsLoss (mean reduction), with no forward hooks on any module and
+    no gradient hooks on any parameter (those need the engine's tensors).
     """
+    if _has_hooks(model):
+        return None  # hooks observe the engine's tensors; the compiled step has none to show
     blocks = _plan(model)
     if blocks is None:
         return None

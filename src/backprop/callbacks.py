@@ -1,0 +1,7 @@
+"""Training callbacks (re-exported from :mod:`backprop.train.callbacks`, where the protocol is documented)."""
+
+from .train.callbacks import (Callback, CallbackList, CSVLogger, EarlyStopping, LambdaCallback,
+                              LearningRateScheduler, ModelCheckpoint, TerminateOnNaN)
+
+__all__ = ["Callback", "CallbackList", "LambdaCallback", "EarlyStopping", "ModelCheckpoint", "TerminateOnNaN",
+           "CSVLogger", "LearningRateScheduler"]
