@@ -2,6 +2,7 @@
 
 from .train.callbacks import (Callback, CallbackList, CSVLogger, EarlyStopping, LambdaCallback,
                               LearningRateScheduler, ModelCheckpoint, TerminateOnNaN)
+from .train.tensorboard import TensorBoard
 
 __all__ = ["Callback", "CallbackList", "LambdaCallback", "EarlyStopping", "ModelCheckpoint", "TerminateOnNaN",
-           "CSVLogger", "LearningRateScheduler"]
+           "CSVLogger", "LearningRateScheduler", "TensorBoard"]

@@ -22,6 +22,8 @@ from .progress import ProgressDisplay
 
 __all__ = ["fit", "evaluate", "predict", "History", "Trainer", "DivergenceError",
            "Callback", "CallbackList", "LambdaCallback", "EarlyStopping", "ModelCheckpoint", "TerminateOnNaN",
-           "CSVLogger", "LearningRateScheduler",
+           "CSVLogger", "LearningRateScheduler", "TensorBoard",
            "Metric", "Accuracy", "TopKAccuracy", "MeanSquaredError", "MeanAbsoluteError", "R2Score", "METRICS",
            "get_metric", "load_checkpoint", "save_checkpoint", "latest_epoch", "CheckpointError", "ProgressDisplay"]
+
+from .tensorboard import TensorBoard  # noqa: E402  (tensorboardX itself loads on first use)
