@@ -402,6 +402,19 @@ class Module:
         self._forward_hooks[handle.id] = hook
         return handle
 
+    # ------------------------------------------------------------------ saving
+    def save(self, path, **metadata) -> str:
+        """Save architecture, weights, buffers and train/eval mode to ONE safe file.
+
+        ``.safetensors`` (optional ``safetensors`` package) or ``.npz`` (NumPy only); any
+        other or no extension gives safetensors when installed, else npz.  Keywords
+        ``format``, ``training_config`` and ``seed`` are recorded as such, any other
+        JSON-able keyword as user metadata.  Load with ``backprop.io.load_model(path)``.
+        See :func:`backprop.io.save_model`.
+        """
+        from ..io.model import save_model  # imported here: io imports nn
+        return save_model(self, path, **metadata)
+
     # ------------------------------------------------------------------ description
     def get_config(self) -> dict:
         """JSON-able constructor arguments; ``type(self)(**config)`` rebuilds the layer."""
