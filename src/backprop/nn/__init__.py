@@ -10,6 +10,8 @@ from .losses import (LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Huber
 from .layers import Dense, Dropout, Flatten, Identity, Linear, Residual
 from .containers import Sequential
 from .conv import Conv1d, Conv2d
+from .embedding import Embedding
+from .recurrent import GRU, LSTM, RNN
 from .pooling import AvgPool1d, AvgPool2d, GlobalAvgPool, MaxPool1d, MaxPool2d
 from .module import Module, Parameter, RemovableHandle, layer_config
 from .normalization import BatchNorm1d, BatchNorm2d
@@ -18,7 +20,7 @@ from .regularization import l1_penalty, l2_penalty
 
 __all__ = ["Module", "Parameter", "RemovableHandle", "Sequential", "layer_config",
            "Linear", "Dense", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
-           "GlobalAvgPool", "Dropout", "Residual", "Flatten", "Identity", "BatchNorm1d", "BatchNorm2d",
+           "GlobalAvgPool", "RNN", "GRU", "LSTM", "Embedding", "Dropout", "Residual", "Flatten", "Identity", "BatchNorm1d", "BatchNorm2d",
            "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax", "LogSoftmax",
            "ACTIVATIONS", "get_activation", "init", "get_initializer",
            "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
