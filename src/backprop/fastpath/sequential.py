@@ -23,16 +23,19 @@ from ..nn.activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from ..nn.layers import Dropout, Flatten, Identity, Linear
 from ..nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from ..nn.module import Sequential
-from ..autograd.ops.nonlinear import stable_sigmoid
+from ..optim.flat import flatten_parameters
 
 
 class _Dense:
     """One Linear layer followed by an optional elementwise activation and dropout."""
 
-    __slots__ = ("linear", "activation", "slope", "dropouts", "grad_w", "grad_b")
+    __slots__ = ("linear", "weight", "bias", "activation", "slope", "dropouts", "grad_w", "grad_b")
 
     def __init__(self, linear):
         self.linear = linear
+        # The Parameter objects, looked up once (Module attribute access is slow).
+        self.weight = linear.weight
+        self.bias = linear.bias
         self.activation = None  # None, "relu", "leaky_relu", "sigmoid", "tanh"
         self.slope = 0.0
         self.dropouts = []
@@ -103,7 +106,24 @@ class CompiledStep:
         #: The network's output for the last batch (for metrics), before the loss.
         self.last_output = None
 
+    def attach_flat(self, layout) -> None:
+        """Write gradients into the flat gradient views of ``layout`` (no allocation).
+
+        Together with :meth:`backprop.optim.Optimizer.attach_flat` this lets the optimizer
+        update all parameters in one call.  The arrays are reused every step, so a
+        gradient kept from an earlier step is overwritten by the next one.
+        """
+        views = {id(p): g for p, g in zip(layout.params, layout.grad_views)}
+        for block in self.blocks:
+            layer = block.linear
+            block.grad_w = views.get(id(layer.weight))
+            block.grad_b = views.get(id(layer.bias)) if layer.bias is not None else None
+
     def __call__(self, X: np.ndarray, y: np.ndarray) -> float:
+        with np.errstate(over="ignore"):  # e^-z may overflow to inf: 1/(1+inf) = 0 is right
+            return self._forward_backward(X, y)
+
+    def _forward_backward(self, X: np.ndarray, y: np.ndarray) -> float:
         blocks = self.blocks
         training = self.model.training
         a = X
@@ -112,15 +132,17 @@ class CompiledStep:
         masks = []           # dropout keep-masks, already scaled by 1/(1-p)
         for block in blocks:
             inputs.append(a)
-            layer = block.linear
-            z = a @ layer.weight.data.T
-            if layer.bias is not None:
-                z += layer.bias.data
+            z = a @ block.weight.data.T
+            if block.bias is not None:
+                z += block.bias.data
             act = block.activation
             if act == "relu":
                 np.maximum(z, 0, out=z)
             elif act == "sigmoid":
-                z = stable_sigmoid(z)
+                np.negative(z, out=z)      # σ(z) = 1 / (1 + e^-z), in place
+                np.exp(z, out=z)
+                z += 1
+                np.reciprocal(z, out=z)
             elif act == "tanh":
                 np.tanh(z, out=z)
             elif act == "leaky_relu":
@@ -152,13 +174,19 @@ class CompiledStep:
                 delta = delta * (1 - out * out)
             elif act == "leaky_relu":
                 delta = np.where(out > 0, delta, delta * np.asarray(block.slope, dtype=delta.dtype))
-            layer = block.linear
             a_prev = inputs[index]
-            _store_grad(layer.weight, delta.T @ a_prev)                   # BP3
-            if layer.bias is not None:
-                _store_grad(layer.bias, delta.sum(axis=0))                # BP4
+            weight, bias = block.weight, block.bias
+            if weight.grad is None and block.grad_w is not None:
+                weight.grad = np.matmul(delta.T, a_prev, out=block.grad_w)     # BP3
+            else:
+                _store_grad(weight, delta.T @ a_prev)
+            if bias is not None:
+                if bias.grad is None and block.grad_b is not None:
+                    bias.grad = np.add.reduce(delta, axis=0, out=block.grad_b)  # BP4
+                else:
+                    _store_grad(bias, delta.sum(axis=0))
             if index:
-                delta = delta @ layer.weight.data                         # BP2 (not for the input)
+                delta = delta @ weight.data                                    # BP2 (not for the input)
         return loss
 
 
@@ -202,10 +230,17 @@ def _loss_and_delta(kind: str, out: np.ndarray, y: np.ndarray):
         return loss, diff
     # bce_with_logits: max(z,0) - z y + log(1 + e^-|z|);  δ = (σ(z) - y) / size
     y = y.astype(out.dtype, copy=False)
-    per_element = np.maximum(out, 0) - out * y + np.log1p(np.exp(-np.abs(out)))
-    loss = float(per_element.mean())
-    delta = (stable_sigmoid(out) - y) * np.asarray(1.0 / out.size, dtype=out.dtype)
-    return loss, delta
+    e = np.exp(-np.abs(out))                    # e^-|z| in (0, 1]: never overflows
+    per_element = np.maximum(out, 0)
+    per_element -= out * y
+    per_element += np.log1p(e)
+    loss = float(np.add.reduce(per_element, axis=None)) / out.size
+    # σ(z) = 1/(1+e^-|z|) for z >= 0 and e^-|z|/(1+e^-|z|) for z < 0
+    sigma = np.where(out >= 0, 1, e)
+    sigma /= 1 + e
+    sigma -= y
+    sigma *= np.asarray(1.0 / out.size, dtype=out.dtype)
+    return loss, sigma
 
 
 def _has_hooks(model) -> bool:
@@ -236,6 +271,26 @@ def compile_step(model, loss_fn) -> CompiledStep | None:
     return CompiledStep(model, blocks, kind)
 
 
+def share_flat_parameters(model, compiled, optimizer) -> bool:
+    """Lay the model's parameters end to end so the optimizer updates them in one call.
+
+    Only when the optimizer has one group holding exactly the model's parameters (else
+    nothing changes). Values, gradients and results are unchanged; see
+    :mod:`backprop.optim.flat`.
+    """
+    params = list(model.parameters())
+    groups = getattr(optimizer, "param_groups", None)
+    if not groups or len(groups) != 1 or len(groups[0]["params"]) != len(params) \
+            or any(p is not q for p, q in zip(groups[0]["params"], params)):
+        return False
+    layout = flatten_parameters(params)
+    if layout is None:
+        return False
+    compiled.attach_flat(layout)
+    optimizer.attach_flat(layout)
+    return True
+
+
 def make_train_step(model, loss_fn, optimizer):
     """Return ``step(X, y) -> float``: zero grads, forward, backward, optimizer step.
 
@@ -245,6 +300,8 @@ def make_train_step(model, loss_fn, optimizer):
     """
     compiled = compile_step(model, loss_fn)
     if compiled is not None:
+        share_flat_parameters(model, compiled, optimizer)
+
         def step(X, y):
             optimizer.zero_grad()
             loss = compiled(X, y)

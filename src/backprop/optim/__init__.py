@@ -25,6 +25,7 @@ from .adam import Adam, adam_update
 from .adamw import AdamW
 from .clip import clip_grad_norm, clip_grad_value
 from .factory import OPTIMIZERS, get_optimizer
+from .flat import FlatLayout, flatten_parameters
 from .onecycle import OneCycleLR
 from .optimizer import Optimizer, ParamState
 from .plateau import ReduceLROnPlateau
@@ -42,6 +43,8 @@ from .serialization import merge_state_dict, split_state_dict
 from .sgd import SGD, sgd_update
 
 __all__ = [
+    "FlatLayout",
+    "flatten_parameters",
     "Optimizer",
     "ParamState",
     "SGD",
