@@ -1,8 +1,10 @@
 """Looking inside: gradient checking, gradient-flow monitoring, diagnosis, graph drawing."""
 
+from .diagnose import Finding, Report, diagnose
 from .gradcheck import GradcheckError, gradcheck
+from .monitor import Monitor
 
-__all__ = ["gradcheck", "GradcheckError", "graph", "Graph", "GraphNode", "GraphEdge"]
+__all__ = ["gradcheck", "GradcheckError", "Monitor", "diagnose", "Report", "Finding", "graph", "Graph", "GraphNode", "GraphEdge"]
 
 
 _LAZY = {"graph", "Graph", "GraphNode", "GraphEdge"}

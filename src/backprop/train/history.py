@@ -61,6 +61,21 @@ class History:
             if len(column) < len(self.epoch):
                 column.append(math.nan)
 
+    @property
+    def layers(self) -> dict:
+        """Per-layer monitor statistics ``{layer: {stat: [value per epoch]}}`` (empty without a monitor).
+
+        A view of the flat ``"<stat>/<layer>"`` keys that ``fit(..., monitor=True)`` records
+        (see :mod:`backprop.inspect.monitor` for the statistics).
+        """
+        from ..inspect.monitor import STATS
+        layers: dict = {}
+        for key, column in self.history.items():
+            stat, sep, layer = key.partition("/")
+            if sep and stat in STATS:
+                layers.setdefault(layer, {})[stat] = column
+        return layers
+
     def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
 

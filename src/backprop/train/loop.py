@@ -20,6 +20,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..data.batching import BatchIterator
 from ..fastpath import compile_step
+from ..fastpath.sequential import share_flat_parameters
 from . import guard
 from .callbacks import CallbackList
 from .checkpoint import load_checkpoint, remove_stale_temp_files, save_checkpoint
@@ -287,8 +288,10 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
         On a NaN/Inf loss, gradient or weight: end training (``history.stopped_reason ==
         'divergence'``) or raise :class:`DivergenceError` — in both cases after leaving the
         model at finite weights and calling ``on_train_end``.
-    monitor : bool
-        Stored on the trainer and in ``history.params`` (for the gradient-flow monitor).
+    monitor : bool or Monitor
+        Record per-layer gradient-flow statistics (:class:`backprop.inspect.Monitor`; pass
+        an instance for ``every=N`` batches) as ``history["<stat>/<layer>"]`` and
+        ``history.layers[layer][stat]``.  Training then runs on the autograd engine path.
     file : file-like, optional
         Progress output; ``sys.stdout`` by default.
 
@@ -384,6 +387,13 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
     history = History(params)
     trainer = Trainer(model, optimizer, scheduler, loss_fn, metric_objs, history, params, monitor=bool(monitor))
     trainer.log_keys = log_keys
+    # The gradient-flow monitor (backprop.inspect.monitor): hooks that only act on its capture batches.
+    grad_monitor = None
+    if monitor:
+        from ..inspect.monitor import Monitor
+        grad_monitor = monitor if isinstance(monitor, Monitor) else Monitor(model)
+    trainer.gradient_monitor = grad_monitor
+    last_batch_size = batch_size if drop_last or x.shape[0] % batch_size == 0 else x.shape[0] % batch_size
     generators = guard.module_generators(model)
     start_epoch = 0
     if checkpoint is not None:
@@ -422,6 +432,8 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
     # Plain dense stacks train through the compiled step (the seeds' four equations in
     # NumPy); the monitor needs the engine's per-layer hooks, so it keeps the general path.
     compiled = None if monitor else compile_step(model, loss_fn)
+    if compiled is not None and hasattr(optimizer, "attach_flat"):
+        share_flat_parameters(model, compiled, optimizer)
     param_list = [p for _, p in named_params]
     buffer_backup = guard.BufferBackup(model)
     has_buffers = bool(buffer_backup.targets)
@@ -436,11 +448,15 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
             snapshot = _snapshot(param_list)  # one copy per epoch: see guard's notes
             model.train()
             progress.begin_epoch(epoch, epochs, len(batches))
+            if grad_monitor is not None:
+                grad_monitor.begin_epoch(len(batches), last_batch_size, batch_size, epoch)
             total_loss, seen, norms, outputs, targets = 0.0, 0, [], [], []
             for batch, (xb, yb) in enumerate(batches):
                 callback_list.call("on_batch_begin", batch, {"size": xb.shape[0]})
                 if has_buffers:
                     buffer_backup.save()
+                if grad_monitor is not None:
+                    grad_monitor.begin_batch(batch, xb.shape[0])
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     if compiled is not None:
                         # Same gradients as the engine path (tests/fastpath), less overhead.
@@ -462,6 +478,8 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
                         optimizer.zero_grad()
                         model.zero_grad()
                         loss_t.backward()
+                        if grad_monitor is not None:
+                            grad_monitor.after_backward()
                     norm = guard.grad_norm(param_list)
                     if not math.isfinite(norm):
                         raise _Diverged("gradient", guard.first_nonfinite_grad(named_params), batch, norm)
@@ -472,6 +490,8 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
                     bad = guard.nonfinite_weights(named_params)
                     if bad is not None:
                         raise _Diverged("weights", bad, batch)
+                    if grad_monitor is not None:
+                        grad_monitor.after_step()
                 trainer.global_step += 1
                 if per_batch_schedule:
                     scheduler.step()
@@ -494,8 +514,10 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
                 logs.update(_evaluate(model, x_val, y_val, loss_fn, metric_objs, batch_size, prefix="val_"))
             logs["lr"] = epoch_lr
             logs["grad_norm"] = float(np.mean(norms)) if norms else math.nan
-            history.append(epoch, logs)
+            layer_logs = grad_monitor.flat(grad_monitor.end_epoch()) if grad_monitor is not None else {}
+            history.append(epoch, {**logs, **layer_logs})
             progress.end_epoch(epoch, logs)
+            logs.update(layer_logs)  # callbacks (CSV, TensorBoard) see "<stat>/<layer>" too
             callback_list.call("on_epoch_end", epoch, logs)
             if scheduler is not None and not per_batch_schedule:
                 if _takes_metric(scheduler):
@@ -511,6 +533,8 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
         progress.message(diverged.args[0])
     finally:
         progress.close()
+        if grad_monitor is not None and grad_monitor is not monitor:
+            grad_monitor.remove()
     if trainer.stop_training:
         history.stopped_reason = trainer.stop_reason or "callback"
         history.stop_message = trainer.stop_message
