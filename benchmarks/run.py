@@ -3,8 +3,9 @@
 Run:  python benchmarks/run.py            (the full table; several minutes)
       python benchmarks/run.py --quick    (tiny sizes, a smoke test)
 
-For each network it interleaves the contenders in one process (A B C A B C ...), repeats,
-and reports the median microseconds per training step, the spread (min-max of the
+For each network every contender runs in a process of its own (so thread pools never
+compete), and the contenders are interleaved in time (A B C A B C ...); it repeats and
+reports the median microseconds per training step, the spread (min-max of the
 repeats) and the ratios, beside the matrix-products-only floor.  It also measures, each in
 its own process, the peak resident memory of training the medium network, the time of
 ``import backprop``, and the time each library needs to reach 97% test accuracy on the
@@ -42,53 +43,49 @@ QUICK_NETWORKS = [("2-2-1 sigmoid, batch 1", (2, 2, 1), "sigmoid", 1),
                   ("16-8-3 ReLU, batch 8", (16, 8, 3), "relu", 8)]
 
 
-def set_threads(n: int) -> None:
-    """Pin BLAS and PyTorch to the same number of threads so only the libraries differ."""
+class StepWorker:
+    """A contender's own process (step_worker.py), driven over a pipe."""
+
+    def __init__(self, who, sizes, activation, batch, threads):
+        self.who = who
+        self.process = subprocess.Popen(
+            [sys.executable, str(HERE / "step_worker.py"), who, json.dumps(list(sizes)), activation, str(batch),
+             str(threads)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_worker_env())
+        hello = json.loads(self.process.stdout.readline() or '{"unavailable": true}')
+        self.available = not hello.get("unavailable")
+        self.steps_per_call = hello.get("steps_per_call", 1)
+
+    def run(self, n: int) -> float:
+        self.process.stdin.write(f"{n}\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())["seconds"]
+
+    def close(self) -> None:
+        try:
+            self.process.stdin.write("\n")
+            self.process.stdin.flush()
+        except OSError:
+            pass
+        self.process.wait(timeout=60)
+
+
+def time_steps(name, sizes, activation, batch, repeats, target_seconds, threads):
+    workers = [StepWorker(who, sizes, activation, batch, threads)
+               for who in ("backprop", "pytorch", "sklearn", "matmul floor")]
+    workers = [w for w in workers if w.available or w.close()]
     try:
-        import threadpoolctl
-
-        threadpoolctl.threadpool_limits(n)
-    except ImportError:
-        pass
-    try:
-        import torch
-
-        torch.set_num_threads(n)
-    except ImportError:
-        pass
-
-
-def calls_for(seconds_per_call_target: float, fn) -> int:
-    """How many calls of ``fn`` fill roughly the target time (after a warm-up)."""
-    for _ in range(3):
-        fn()
-    start = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - start, 1e-7)
-    return max(1, int(seconds_per_call_target / once))
-
-
-def time_steps(name, sizes, activation, batch, repeats, target_seconds):
-    X, y = contenders.make_batch(sizes, batch)
-    steps_per_sklearn_call = 20
-    runners = {
-        "backprop": contenders.build_backprop(sizes, activation, X, y),
-        "pytorch": contenders.build_torch(sizes, activation, X, y),
-        "sklearn": contenders.build_sklearn_fit(sizes, activation, X, y, steps_per_sklearn_call),
-        "matmul floor": contenders.matmul_floor(sizes, X),
-    }
-    runners = {k: v for k, v in runners.items() if v is not None}
-    steps_per_call = {k: (steps_per_sklearn_call if k == "sklearn" else 1) for k in runners}
-    counts = {k: calls_for(target_seconds, fn) for k, fn in runners.items()}
-    samples = {k: [] for k in runners}
-    for _ in range(repeats):
-        for key, fn in runners.items():  # interleaved: A B C D A B C D ...
-            n = counts[key]
-            start = time.perf_counter()
-            for _ in range(n):
-                fn()
-            elapsed = time.perf_counter() - start
-            samples[key].append(elapsed / (n * steps_per_call[key]) * 1e6)
+        counts = {}
+        for w in workers:  # calibrate: how many calls fill the target time
+            once = max(w.run(1), 1e-7)
+            counts[w.who] = max(1, int(target_seconds / once))
+        samples = {w.who: [] for w in workers}
+        for _ in range(repeats):
+            for w in workers:  # interleaved: A B C D A B C D ...
+                n = counts[w.who]
+                samples[w.who].append(w.run(n) / (n * w.steps_per_call) * 1e6)
+    finally:
+        for w in workers:
+            w.close()
     result = {}
     for key, values in samples.items():
         result[key] = {"median_us": statistics.median(values), "min_us": min(values), "max_us": max(values),
@@ -104,11 +101,14 @@ def time_steps(name, sizes, activation, batch, repeats, target_seconds):
             "timings": result, "ratios": ratios}
 
 
-def run_worker(kind: str, args: list[str]) -> str:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent / "src"), str(HERE),
+def _worker_env() -> dict:
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent / "src"), str(HERE),
                                                         os.environ.get("PYTHONPATH", "")]))
+
+
+def run_worker(kind: str, args: list[str]) -> str:
     out = subprocess.run([sys.executable, str(HERE / "workers.py"), kind, *args], capture_output=True, text=True,
-                         env=env, timeout=1200)
+                         env=_worker_env(), timeout=1200)
     if out.returncode != 0:
         return json.dumps({"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"})
     return out.stdout.strip().splitlines()[-1]
@@ -184,12 +184,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 15)
-    set_threads(args.threads)
     networks = QUICK_NETWORKS if args.quick else NETWORKS
     report = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine.describe(),
               "threads": args.threads, "repeats": repeats, "quick": args.quick, "steps": []}
     for name, sizes, activation, batch in networks:
-        row = time_steps(name, sizes, activation, batch, repeats, 0.01 if args.quick else 0.2)
+        row = time_steps(name, sizes, activation, batch, repeats, 0.01 if args.quick else 0.2, args.threads)
         report["steps"].append(row)
         print(f"{name}: " + ", ".join(f"{k} {v['median_us']:.1f} us" for k, v in row["timings"].items())
               + " | " + ", ".join(f"{k} {v:.2f}" for k, v in row["ratios"].items()), flush=True)
