@@ -135,3 +135,24 @@ def test_training_with_compiled_step_matches_engine_training():
         results.append([p.data.copy() for p in model.parameters()])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_leading_flatten_takes_images_and_other_ranks_fall_back():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((6, 1, 2, 3))
+    y = rng.integers(0, 2, size=6)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(6, 4, rng=0, dtype=np.float64), nn.ReLU(),
+                          nn.Linear(4, 2, rng=1, dtype=np.float64))
+    step = compile_step(model, nn.CrossEntropyLoss(), input_ndim=X.ndim)
+    loss = step(X, y)
+    fast = [p.grad.copy() for p in model.parameters()]
+    model.zero_grad()
+    reference = nn.CrossEntropyLoss()(model(X), y)
+    reference.backward()
+    assert loss == pytest.approx(reference.item(), rel=1e-12)
+    for p, g in zip(model.parameters(), fast):
+        np.testing.assert_allclose(g, p.grad, rtol=1e-12)
+    plain = nn.Sequential(nn.Linear(3, 2))
+    assert compile_step(plain, nn.MSELoss(), input_ndim=3) is None
+    with pytest.raises(ValueError, match="2-D input"):
+        compile_step(plain, nn.MSELoss())(np.ones((2, 4, 3), np.float32), np.ones((2, 4, 2), np.float32))

@@ -19,6 +19,7 @@ from .batching import BatchIterator
 from .digits import load_digits
 from .idx import load_idx, load_mnist_dir
 from .npz import load_npz
+from .mnist1d import load_mnist1d
 from .preprocessing import MinMaxScaler, Standardizer, one_hot
 from .splits import stratified_split, train_test_split
 from .synthetic import SYNTHETIC, circles, gaussian_blobs, moons, sine, spirals, xor
@@ -35,6 +36,7 @@ __all__ = [
     "SYNTHETIC",
     "load_idx",
     "load_mnist_dir",
+    "load_mnist1d",
     "load_csv",
     "CSVData",
     "load_npz",

@@ -99,10 +99,12 @@ class CompiledStep:
     caller's, so every optimizer works unchanged.
     """
 
-    def __init__(self, model, blocks: list, loss_kind: str):
+    def __init__(self, model, blocks: list, loss_kind: str, flatten_input: bool = False):
         self.model = model
         self.blocks = blocks
         self.loss_kind = loss_kind
+        #: True when the model starts with Flatten(start_axis=1): inputs are flattened here.
+        self.flatten_input = flatten_input
         #: The network's output for the last batch (for metrics), before the loss.
         self.last_output = None
 
@@ -127,6 +129,11 @@ class CompiledStep:
         blocks = self.blocks
         training = self.model.training
         a = X
+        if X.ndim != 2:
+            if not self.flatten_input:
+                raise ValueError(f"the compiled step of {type(self.model).__name__} takes 2-D input "
+                                 f"(samples, features), got shape {X.shape}")
+            a = X.reshape(X.shape[0], -1)  # the model's leading Flatten(start_axis=1)
         inputs = []          # a[l-1] for each block: needed by BP3
         outputs = []         # a[l] after activation: its derivative is a function of it
         masks = []           # dropout keep-masks, already scaled by 1/(1-p)
@@ -249,14 +256,24 @@ def _has_hooks(model) -> bool:
     return any(p._hooks for p in model.parameters())
 
 
-def compile_step(model, loss_fn) -> CompiledStep | None:
+def _starts_with_flatten(model) -> bool:
+    for layer in model:
+        if type(layer) is Identity:
+            continue
+        return type(layer) is Flatten and layer.start_axis == 1
+    return False
+
+
+def compile_step(model, loss_fn, input_ndim: int | None = None) -> CompiledStep | None:
     """Return a :class:`CompiledStep` for ``model`` and ``loss_fn``, or None if unsupported.
 
     Supported: ``Sequential`` of ``Linear`` layers, each optionally followed by one of ReLU,
     LeakyReLU, Sigmoid, Tanh and then Dropout (Identity anywhere, Flatten first), ending in a
     Linear output trained with CrossEntropyLoss (class indices, no weights or smoothing),
     MSELoss or BCEWithLogitsLoss (mean reduction), with no forward hooks on any module and
-    no gradient hooks on any parameter (those need the engine's tensors).
+    no gradient hooks on any parameter (those need the engine's tensors). ``input_ndim``
+    (the number of axes of X, samples included) rules out inputs it cannot take: anything
+    but 2-D needs the model to start with ``Flatten(start_axis=1)``.
     """
     if _has_hooks(model):
         return None  # hooks observe the engine's tensors; the compiled step has none to show
@@ -268,7 +285,10 @@ def compile_step(model, loss_fn) -> CompiledStep | None:
     kind = _loss_kind(loss_fn)
     if kind is None:
         return None
-    return CompiledStep(model, blocks, kind)
+    flatten_input = _starts_with_flatten(model)
+    if input_ndim is not None and input_ndim != 2 and not flatten_input:
+        return None  # e.g. Linear over the last axis of (N, L, F): the engine handles it
+    return CompiledStep(model, blocks, kind, flatten_input)
 
 
 def share_flat_parameters(model, compiled, optimizer) -> bool:

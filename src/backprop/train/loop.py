@@ -431,7 +431,7 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
     progress = ProgressDisplay(verbose, file)
     # Plain dense stacks train through the compiled step (the seeds' four equations in
     # NumPy); the monitor needs the engine's per-layer hooks, so it keeps the general path.
-    compiled = None if monitor else compile_step(model, loss_fn)
+    compiled = None if monitor else compile_step(model, loss_fn, input_ndim=x.ndim)
     if compiled is not None and hasattr(optimizer, "attach_flat"):
         share_flat_parameters(model, compiled, optimizer)
     param_list = [p for _, p in named_params]
