@@ -23,7 +23,7 @@ def results(tmp_path_factory):
 
 def test_registry_names():
     assert list(EXPERIMENTS) == ["vanishing", "exploding", "init", "learning-rate", "batch-size", "optimizers",
-                                 "regularization"]
+                                 "regularization", "mnist1d"]
     with pytest.raises(ValueError, match="unknown experiment"):
         run_experiment("nope")
 

@@ -1,7 +1,8 @@
-"""The ``backprop`` command line: ``backprop train | evaluate | predict | explain | gradcheck``.
+"""The ``backprop`` command line: ``backprop train | evaluate | predict | export | experiment | explain |
+gradcheck``.
 
 ``main(argv=None)`` parses ``argv`` (``sys.argv[1:]`` by default), runs one subcommand and
-returns its exit status: 0 success, 1 a failed check (``gradcheck``), 2 a usage or data
+returns its exit status: 0 success, 1 a failed check (``gradcheck``, an ``experiment`` verdict), 2 a usage or data
 error (printed as one line, ``backprop: error: ...``; ``--debug`` adds the traceback).
 One module per subcommand; :mod:`backprop.cli.common` holds what they share.
 """
@@ -15,13 +16,18 @@ from . import common as C
 __all__ = ["main", "build_parser"]
 
 EPILOG = """\
-Examples:
-  backprop train                          # MLP on the bundled digits, writes runs/digits-<time>/
-  backprop train --data spirals --out runs/spirals
-  backprop evaluate --model runs/spirals
-  backprop predict --model runs/spirals --input points.csv --output probabilities.csv
-  backprop explain                        # one training step of the seeds' 2-2-1 network, with numbers
-  backprop gradcheck --layers 4,8,3 --activation tanh --loss cross_entropy
+Examples, one group per command:
+  train       backprop train                      # MLP on the bundled digits, writes runs/digits-<time>/
+              backprop train --data spirals --out runs/spirals --tensorboard
+              backprop train --data mnist1d --model cnn   # also: logistic, gru, lstm, rnn
+  evaluate    backprop evaluate --model runs/spirals
+  predict     backprop predict --model runs/spirals --input points.csv --output probabilities.csv
+  export      backprop export --model runs/spirals --onnx spirals.onnx
+  experiment  backprop experiment --list
+              backprop experiment init --quick
+  explain     backprop explain                    # one training step of the seeds' 2-2-1 network
+              backprop explain --graph step.svg
+  gradcheck   backprop gradcheck --layers 4,8,3 --activation tanh --loss cross_entropy
 
 Run 'backprop COMMAND --help' for the options of a command.
 """
@@ -29,7 +35,7 @@ Run 'backprop COMMAND --help' for the options of a command.
 
 def build_parser() -> C.ArgumentParser:
     from .. import __version__
-    from . import evaluate, explain, gradcheck, predict, train
+    from . import evaluate, experiment, explain, export, gradcheck, predict, train
 
     parser = C.ArgumentParser(
         prog=C.PROG,
@@ -39,7 +45,7 @@ def build_parser() -> C.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"backprop {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback when something goes wrong")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=C.ArgumentParser)
-    for module in (train, evaluate, predict, explain, gradcheck):
+    for module in (train, evaluate, predict, export, experiment, explain, gradcheck):
         module.add_parser(subparsers)
     return parser
 

@@ -49,7 +49,7 @@ def main(args) -> int:
     seed = int(config.get("seed", 0))
     dataset = C.load_dataset(spec, seed=seed, test_split=float(config.get("test_split", 0.2)), task=run.task,
                              n_samples=config.get("n_samples"), noise=config.get("noise"),
-                             split=split != "all" or spec.kind in ("idx",))
+                             split=split != "all" or spec.kind in ("idx", "mnist1d"))
     if split == "test":
         X, y = dataset.X_test, dataset.y_test
     elif split == "train":
@@ -63,10 +63,10 @@ def main(args) -> int:
             and list(map(str, dataset.classes)) != list(map(str, run.classes)):
         # a new file's labels are numbered by that file; renumber them as the model knows them
         y = C.encode_labels([dataset.classes[i] for i in y], run.classes, f"--data {spec.name}")
-    if X.reshape(X.shape[0], -1).shape[1] != run.n_features:
-        raise C.CLIError(f"--data {spec.name}: {X.shape[1]} features per sample, but the model takes "
-                         f"{run.n_features}")
-    X = run.preprocessing.transform(X)
+    n_found = X.reshape(X.shape[0], -1).shape[1]
+    if n_found != run.n_features:
+        raise C.CLIError(f"--data {spec.name}: {n_found} features per sample, but the model takes {run.n_features}")
+    X = run.model_inputs(X)
     if run.loss in ("bce", "bce_with_logits"):
         y = y.astype(np.float32).reshape(-1, 1)
     results = evaluate(run.model, X, y, loss=run.loss, metrics=C.metric_names(run.task), batch_size=256)

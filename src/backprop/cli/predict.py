@@ -45,7 +45,7 @@ def main(args) -> int:
 
     run = C.load_run(args.model)
     X = C.read_features(args.input, run.n_features, run.feature_names)
-    outputs = predict(run.model, run.preprocessing.transform(X), batch_size=256)
+    outputs = predict(run.model, run.model_inputs(X), batch_size=256)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if run.task == "classification":

@@ -1,4 +1,4 @@
-"""``backprop train``: train an MLP on a dataset and write a run directory."""
+"""``backprop train``: train a model (an MLP by default) on a dataset and write a run directory."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import common as C
+from . import models as M
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "elu", "gelu", "softplus")
@@ -29,6 +30,7 @@ DEFAULTS = {
     "loss": None, "optimizer": "adam", "lr": None, "weight_decay": None, "epochs": 50, "batch_size": 32,
     "validation_split": 0.1, "test_split": 0.2, "early_stopping": None, "clip_grad_norm": None, "seed": 0,
     "scale": "standard", "n_samples": None, "noise": None, "out": None, "plot": True, "verbose": 1,
+    "model": "mlp", "hidden_size": None, "monitor": True, "tensorboard": False,
 }
 
 #: per-dataset defaults (chosen so that each reaches its target with the default seed in seconds)
@@ -41,6 +43,9 @@ PRESETS = {
     "gaussian_blobs": {"layers": [16], "epochs": 50, "lr": 0.01, "n_samples": 300},
     "sine": {"layers": [64, 64], "activation": "tanh", "epochs": 150, "lr": 0.01, "n_samples": 500},
     "idx": {"layers": [256, 128], "dropout": 0.2, "epochs": 10, "batch_size": 64, "scale": "none", "lr": 1e-3},
+    # MNIST-1D comes centred and scaled by its generator
+    "mnist1d": {"layers": [256, 256], "dropout": 0.3, "epochs": 50, "batch_size": 100, "scale": "none",
+                "lr": 1e-3},
     "csv": {"layers": [64, 64], "epochs": 50},
     "npz": {"layers": [64, 64], "epochs": 50},
 }
@@ -70,7 +75,14 @@ CHECKS = {
     "out": C.optional(str),
     "plot": C.boolean,
     "verbose": C.verbosity,
+    "model": C.choice(M.MODEL_NAMES, "model", M.MODEL_ALIASES),
+    "hidden_size": C.optional(C.positive_int),
+    "monitor": C.boolean,
+    "tensorboard": C.boolean,
 }
+
+#: MLP-only settings: given on the command line with another --model they are an error
+MLP_ONLY = ("layers", "activation", "dropout", "batch_norm")
 
 EPILOG = """\
 Examples:
@@ -82,6 +94,17 @@ Examples:
   backprop train --layers 128 --dropout 0.2 --batch-norm --optimizer sgd --lr 0.05
   backprop train --early-stopping 5 --epochs 200  # stop when val_loss stalls for 5 epochs
   backprop train --config run.toml --lr 0.01      # flags override the config file
+  backprop train --data mnist1d --model cnn       # Conv1d net on MNIST-1D (pip install 'backprop[mnist1d]')
+  backprop train --data mnist1d --model gru --hidden-size 64
+  backprop train --data idx:~/mnist --model cnn   # Conv2d net on (1, 28, 28) images
+  backprop train --data spirals --tensorboard     # + TensorBoard logs in RUN_DIR/tensorboard/
+
+Models (--model): mlp (default), logistic, cnn, gru, lstm, rnn.  The data stay rows of
+features for scaling and are reshaped for the model: a CNN gets (1, H, W) images (IDX,
+digits) or (1, L) signals (MNIST-1D, tables); a GRU/LSTM/RNN reads an (H, W) image as W
+steps of H pixels and anything else as one feature per step.  Each model brings its own
+epochs, learning rate and batch size (flags still win).  Non-MLP models are classifiers
+trained with cross_entropy.
 
 A config file (TOML or JSON) holds the same settings, with underscores or dashes:
   data = "spirals"
@@ -90,14 +113,18 @@ A config file (TOML or JSON) holds the same settings, with underscores or dashes
   early_stopping = 10
 
 The run directory (--out, default runs/<data>-<time>) receives config.json, history.csv,
-metrics.json, the model (model.safetensors or model.npz), preprocessing.json and curves.png.
+metrics.json, the model (model.safetensors or model.npz), preprocessing.json (scaling and the
+model's input layout, used by evaluate, predict and export), health.txt (the health report),
+and with matplotlib curves.png, gradient_flow.png (with --monitor) and, for 2-D synthetic
+data, decision_boundary.png.
 """
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "train", help="train an MLP and write a run directory",
-        description="Train a multilayer perceptron and write its run directory.\n\n"
+        "train", help="train a model (MLP, CNN, GRU, ...) and write a run directory",
+        description="Train a model (a multilayer perceptron unless --model says otherwise) and write its\n"
+                    "run directory.\n\n"
                     "With no options it trains a 64-256-128-10 ReLU network (batch norm, dropout 0.2)\n"
                     "on the bundled digits: features standardized on the training part, stratified\n"
                     "80/20 train/test split and 10% validation, Adam, batch 32, 30 epochs, seed 0.",
@@ -119,8 +146,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     data.add_argument("--noise", type=C.nonnegative_float, default=None, metavar="STD",
                       help="noise of a synthetic dataset")
     model = p.add_argument_group("model")
+    model.add_argument("--model", type=CHECKS["model"], default=None, metavar="NAME",
+                       help=f"{', '.join(M.MODEL_NAMES)} (default mlp); see the notes below")
+    model.add_argument("--hidden-size", type=C.positive_int, default=None, metavar="N",
+                       help=f"hidden state size of a gru, lstm or rnn (default {M.DEFAULT_HIDDEN_SIZE})")
     model.add_argument("--layers", type=C.hidden_layers, default=None, metavar="SIZES",
-                       help="hidden layer sizes, e.g. 256,128 (input and output sizes come from the data)")
+                       help="MLP hidden layer sizes, e.g. 256,128 (input and output sizes come from the data)")
     model.add_argument("--activation", type=CHECKS["activation"], default=None, metavar="NAME",
                        help=f"hidden activation: {', '.join(ACTIVATIONS)} (default relu)")
     model.add_argument("--dropout", type=C.fraction, default=None, metavar="P",
@@ -150,6 +181,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     out.add_argument("--config", default=None, metavar="FILE", help="TOML or JSON file of settings; flags override it")
     out.add_argument("--no-plot", dest="plot", action="store_const", const=False, default=None,
                      help="do not draw curves.png")
+    out.add_argument("--monitor", dest="monitor", action="store_const", const=True, default=None,
+                     help="record per-layer gradient statistics for the health report and gradient_flow.png "
+                          "(default on)")
+    out.add_argument("--no-monitor", dest="monitor", action="store_const", const=False, default=None,
+                     help="no per-layer statistics (a little faster: dense MLPs keep the compiled fast path)")
+    out.add_argument("--tensorboard", action="store_const", const=True, default=None,
+                     help="write TensorBoard logs into RUN_DIR/tensorboard/ (needs tensorboardX)")
     out.add_argument("-q", "--quiet", dest="verbose", action="store_const", const=0, default=None,
                      help="no per-epoch output, only the summary")
     C.add_common_flags(p)
@@ -164,7 +202,19 @@ def resolve_settings(args) -> tuple[dict, C.DataSpec, dict]:
     given = {key: getattr(args, key) for key in CHECKS if getattr(args, key, None) is not None}
     data = given.get("data", config.get("data", DEFAULTS["data"]))
     spec = C.parse_data_spec(data)
-    preset = PRESETS.get(spec.generator or spec.kind, {})
+    model = given.get("model", config.get("model", DEFAULTS["model"]))
+    data_key = spec.generator or spec.kind
+    # the model's preset (epochs, lr, batch size) wins over the data's, which was made for the MLP
+    preset = {**PRESETS.get(data_key, {}), **M.model_preset(model, data_key)}
+    if model != "mlp":
+        wrong = [key for key in MLP_ONLY if key in given]
+        if wrong:
+            flags = ", ".join("--" + key.replace("_", "-") for key in wrong)
+            raise C.CLIError(f"{flags}: only for --model mlp, not --model {model}"
+                             + ("; use --hidden-size for a recurrent model" if "layers" in wrong else ""))
+    if model not in M.RECURRENT and "hidden_size" in given:
+        raise C.CLIError(f"--hidden-size is for --model gru, lstm or rnn, not --model {model}"
+                         + ("; use --layers for an MLP" if model == "mlp" else ""))
     settings, sources = {}, {}
     for key in DEFAULTS:
         for source, table in (("command line", given), ("config", config), ("preset", preset),
@@ -231,8 +281,18 @@ def main(args) -> int:
                              n_samples=settings["n_samples"], noise=settings["noise"],
                              defaults=PRESETS.get(spec.generator or "", {}))
     settings["task"] = dataset.task
+    model_name = settings["model"]
+    if model_name != "mlp" and dataset.task != "classification":
+        raise C.CLIError(f"--model {model_name} is a classifier, but {spec.name} is a regression dataset; "
+                         "use --model mlp")
     loss = check_loss(settings, dataset)
+    if model_name != "mlp" and loss != "cross_entropy":
+        raise C.CLIError(f"--model {model_name} outputs one logit per class: train it with --loss cross_entropy, "
+                         f"not {loss}")
     settings["loss"] = loss
+    if model_name in M.RECURRENT and settings["hidden_size"] is None:
+        settings["hidden_size"] = M.DEFAULT_HIDDEN_SIZE
+    input_shape = M.input_shape_for(model_name, dataset.n_features, dataset.sample_shape)
     X_train, y_train = dataset.X_train, dataset.y_train
     X_val = y_val = None
     if settings["validation_split"] > 0:
@@ -243,16 +303,29 @@ def main(args) -> int:
         except ValueError as exc:
             raise C.CLIError(f"--validation-split {settings['validation_split']}: {C.one_line(str(exc))}") from None
     preprocessing = C.Preprocessor(settings["scale"]).fit(X_train)
-    X_train = preprocessing.transform(X_train)
-    X_test = preprocessing.transform(dataset.X_test)
-    validation = None if X_val is None else (preprocessing.transform(X_val), _targets(y_val, loss))
+
+    def model_inputs(X):  # scaled rows -> the model's layout; evaluate/predict do the same (RunArtifacts)
+        X = preprocessing.transform(X)
+        return X.reshape(X.shape[0], *input_shape)
+
+    X_train = model_inputs(X_train)
+    X_test = model_inputs(dataset.X_test)
+    validation = None if X_val is None else (model_inputs(X_val), _targets(y_val, loss))
 
     n_outputs = 1 if dataset.task == "regression" or loss in ("bce", "bce_with_logits") else dataset.n_classes
     if dataset.task == "regression":
         n_outputs = dataset.y_train.shape[1]
-    model = C.build_mlp(dataset.n_features, settings["layers"], n_outputs, activation=settings["activation"],
-                        dropout=settings["dropout"], batch_norm=settings["batch_norm"],
-                        output_activation="sigmoid" if loss == "bce" else None, seed=seed)
+    if model_name == "mlp":
+        model = C.build_mlp(dataset.n_features, settings["layers"], n_outputs, activation=settings["activation"],
+                            dropout=settings["dropout"], batch_norm=settings["batch_norm"],
+                            output_activation="sigmoid" if loss == "bce" else None, seed=seed)
+    else:
+        try:
+            model = M.build_zoo_model(model_name, input_shape, n_outputs, hidden_size=settings["hidden_size"],
+                                      seed=seed)
+        except ValueError as exc:
+            raise C.CLIError(f"--model {model_name} on {spec.name} (samples of shape "
+                             f"{'x'.join(map(str, input_shape))}): {C.one_line(str(exc))}") from None
     opt_kwargs = {"lr": settings["lr"]}
     if settings["weight_decay"] is not None:
         opt_kwargs["weight_decay"] = settings["weight_decay"]
@@ -271,13 +344,10 @@ def main(args) -> int:
 
     for note in dataset.notes:
         say(f"note: {note}")
-    shape = "-".join(str(s) for s in (dataset.n_features, *settings["layers"], n_outputs))
     size = (f"{X_train.shape[0]} train / {0 if X_val is None else X_val.shape[0]} validation / "
             f"{X_test.shape[0]} test samples")
     say(f"data   {spec.name} ({dataset.task}{', %d classes' % dataset.n_classes if dataset.classes else ''}): {size}")
-    say(f"model  {shape} {settings['activation']}"
-        f"{', batch norm' if settings['batch_norm'] else ''}"
-        f"{', dropout %g' % settings['dropout'] if settings['dropout'] else ''} ({n_parameters:,} parameters)")
+    say(f"model  {M.describe_model(model_name, input_shape, settings, n_outputs)} ({n_parameters:,} parameters)")
     say(f"train  {settings['optimizer']} lr={settings['lr']:g}, loss {loss}, {settings['epochs']} epochs, "
         f"batch {settings['batch_size']}, seed {seed}")
     sys.stdout.flush()
@@ -286,12 +356,17 @@ def main(args) -> int:
     if settings["early_stopping"] is not None:
         callbacks.append(EarlyStopping(monitor="val_loss", patience=settings["early_stopping"],
                                        restore_best_weights=True))
+    tensorboard_note = None
+    if settings["tensorboard"]:
+        tensorboard_note = _tensorboard(callbacks, out_dir / "tensorboard", input_shape)
+        if tensorboard_note:
+            say(tensorboard_note)
     metrics = C.metric_names(dataset.task)
     start = time.perf_counter()
     history = fit(model, X_train, _targets(y_train, loss), loss=loss, optimizer=optimizer,
                   epochs=settings["epochs"], batch_size=settings["batch_size"], validation_data=validation,
                   metrics=metrics, callbacks=callbacks, clip_grad_norm=settings["clip_grad_norm"], seed=seed,
-                  verbose=settings["verbose"])
+                  verbose=settings["verbose"], monitor=settings["monitor"])
     train_seconds = time.perf_counter() - start
     if history.stopped_reason == "divergence":
         say(f"warning: training diverged: {history.stop_message}")
@@ -310,7 +385,7 @@ def main(args) -> int:
         "n_test": int(X_test.shape[0]),
     })
     for key in history.history:
-        if key not in ("lr", "grad_norm") and history.history[key]:
+        if key not in ("lr", "grad_norm") and "/" not in key and history.history[key]:
             metrics_out[f"final_{key}"] = float(history.history[key][-1])
 
     # ---- write everything
@@ -322,17 +397,26 @@ def main(args) -> int:
     output = C.output_kind(dataset.task, loss)
     prep_state = {"preprocessing": preprocessing.state_dict(), "task": dataset.task, "loss": loss,
                   "output": output, "classes": dataset.classes, "feature_names": dataset.feature_names,
-                  "n_features": dataset.n_features, "data": settings["data"]}
+                  "n_features": dataset.n_features, "data": settings["data"], "model": model_name,
+                  "input_shape": list(input_shape)}
     model_path = C.save_run_model(model, out_dir, training_config=settings, seed=seed,
                                   metadata={"task": dataset.task, "classes": dataset.classes})
     written.append(model_path.name)
     C.write_json(out_dir / "preprocessing.json", prep_state)
     written.append("preprocessing.json")
+    from ..inspect import diagnose
+    health = str(diagnose(history))
+    from ..train.storage import atomic_write_text
+    atomic_write_text(out_dir / "health.txt", health + "\n")
+    written.append("health.txt")
+    if settings["tensorboard"] and tensorboard_note is None:
+        written.append("tensorboard/")
     plot_note = None
     if settings["plot"]:
         plot_note = _plot(history, out_dir / "curves.png")
         if plot_note is None:
             written.append("curves.png")
+            written += _inside_plots(model, history, dataset, settings, X_train, y_train, out_dir)
 
     # ---- summary
     say("")
@@ -343,10 +427,46 @@ def main(args) -> int:
                     f" - test loss {metrics_out['test_loss']:.4g}")
     stopped = "" if history.stopped_reason == "completed" else f" ({history.stopped_reason})"
     say(f"{headline} - {train_seconds:.1f} s, {len(history.epoch)} epochs{stopped} - {n_parameters:,} parameters")
+    say("")
+    say("Health report")
+    say(health)
+    say("")
     say(f"wrote {out_dir}{'/' if not str(out_dir).endswith('/') else ''}: {', '.join(written)}")
     if plot_note:
         say(plot_note)
     return 0
+
+
+def _tensorboard(callbacks: list, log_dir: Path, input_shape: tuple) -> str | None:
+    """Add the TensorBoard callback; return a one-line hint instead when tensorboardX is missing."""
+    try:
+        from ..train.tensorboard import TensorBoard
+        callbacks.append(TensorBoard(log_dir, input_shape=input_shape))
+    except ImportError:
+        return ("hint: --tensorboard needs tensorboardX: pip install 'backprop[tensorboard]' "
+                "(training goes on without TensorBoard logs)")
+    return None
+
+
+def _inside_plots(model, history, dataset, settings, X_train, y_train, out_dir: Path) -> list:
+    """gradient_flow.png (monitored runs) and decision_boundary.png (2-D synthetic classification)."""
+    from .. import plot
+
+    written = []
+    if settings["monitor"] and any(key.startswith("grad_norm/") for key in history.history):
+        try:
+            plot.gradient_flow(history, out_dir / "gradient_flow.png")
+            written.append("gradient_flow.png")
+        except (ImportError, ValueError):
+            pass  # nothing plottable (e.g. every norm NaN): the health report says what happened
+    if dataset.spec.kind == "synthetic" and dataset.task == "classification" and X_train.ndim == 2 \
+            and X_train.shape[1] == 2:
+        try:
+            plot.decision_boundary(model, X_train, y_train, out_dir / "decision_boundary.png")
+            written.append("decision_boundary.png")
+        except (ImportError, ValueError):
+            pass
+    return written
 
 
 def _plot(history, path: Path) -> str | None:

@@ -14,6 +14,7 @@ name                shows
 ``batch-size``      1, 32, 128, 512, full: time and updates per epoch, accuracy, loss noise
 ``optimizers``      SGD, momentum, RMSprop, AdaGrad, Adam: loss curves
 ``regularization``  dropout, weight decay, early stopping against an overfitting baseline
+``mnist1d``         logistic, MLP, CNN, GRU on MNIST-1D beside the paper's accuracies (needs mnist1d)
 ==================  ========================================================================
 
 >>> from backprop.experiments import run_experiment
@@ -23,14 +24,14 @@ name                shows
 
 from __future__ import annotations
 
-from . import batch_size, exploding, init, learning_rate, optimizers, regularization, vanishing
+from . import batch_size, exploding, init, learning_rate, mnist1d, optimizers, regularization, vanishing
 from ._common import ExperimentResult
 
 __all__ = ["EXPERIMENTS", "ExperimentResult", "run_experiment"]
 
 #: name -> the experiment's ``run(out_dir=None, quick=False, ...)``
 EXPERIMENTS = {module.NAME: module.run for module in (vanishing, exploding, init, learning_rate, batch_size,
-                                                      optimizers, regularization)}
+                                                      optimizers, regularization, mnist1d)}
 
 
 def run_experiment(name: str, out_dir=None, quick: bool = False) -> ExperimentResult:

@@ -167,18 +167,20 @@ class CompiledStep:
             a = z
         self.last_output = a
         loss, delta = _loss_and_delta(self.loss_kind, a, y)
+        # δ is always an array this step made (the loss's or a fresh matmul's), so the
+        # activation derivatives multiply into it in place.
         for index in range(len(blocks) - 1, -1, -1):
             block = blocks[index]
             if masks[index] is not None:
-                delta = delta * masks[index]
+                delta *= masks[index]
             act = block.activation
             out = outputs[index]
             if act == "relu":
-                delta = delta * (out > 0)
+                np.multiply(delta, out > 0, out=delta)
             elif act == "sigmoid":
-                delta = delta * (out * (1 - out))
+                delta *= out * (1 - out)
             elif act == "tanh":
-                delta = delta * (1 - out * out)
+                delta *= 1 - out * out
             elif act == "leaky_relu":
                 delta = np.where(out > 0, delta, delta * np.asarray(block.slope, dtype=delta.dtype))
             a_prev = inputs[index]
