@@ -5,50 +5,13 @@ import itertools
 import numpy as np
 import pytest
 
-import backprop as bp
 from backprop.nn import Flatten, Linear, ReLU, Sequential
 from backprop.nn.conv import Conv1d, Conv2d
 from backprop.nn.pooling import MaxPool2d
 
-torch = pytest.importorskip("torch")
+from .torch_helpers import F64, compare, one_torch_thread, rel_close, torch  # noqa: F401  (autouse fixture)
+
 pytestmark = pytest.mark.torch
-
-F64 = np.float64
-RTOL = 1e-9
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny tensors: torch's thread pool only adds overhead (and contention on busy CI machines)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def rel_close(ours, theirs, rtol=RTOL):
-    ours, theirs = np.asarray(ours), np.asarray(theirs)
-    assert ours.shape == theirs.shape
-    scale = max(np.max(np.abs(theirs)), 1e-300) if theirs.size else 1.0
-    assert np.max(np.abs(ours - theirs)) <= rtol * scale, np.max(np.abs(ours - theirs)) / scale
-
-
-def compare(ours, theirs, x, rng):
-    """Same weights and input: compare output and the input, weight and bias gradients."""
-    with torch.no_grad():
-        theirs.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in ours.state_dict().items()})
-    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    xb = bp.tensor(x, dtype=F64, requires_grad=True)
-    out_t, out_b = theirs(xt), ours(xb)
-    rel_close(out_b.data, out_t.detach().numpy())
-    w = rng.normal(size=out_b.shape)
-    (out_t * torch.from_numpy(w)).sum().backward()
-    (out_b * w).sum().backward()
-    rel_close(xb.grad, xt.grad.numpy())
-    ours_params = dict(ours.named_parameters())
-    assert set(ours_params) == {name for name, _ in theirs.named_parameters()}
-    for name, p in theirs.named_parameters():
-        rel_close(ours_params[name].grad, p.grad.numpy())
 
 
 GRID = [c for c in itertools.product((1, 2), (0, 1, "same"), (1, 2), (1, 2), (True, False))

@@ -8,39 +8,9 @@ import pytest
 import backprop as bp
 from backprop.nn.pooling import AvgPool1d, AvgPool2d, GlobalAvgPool, MaxPool1d, MaxPool2d
 
-torch = pytest.importorskip("torch")
+from .torch_helpers import compare, one_torch_thread, rel_close, torch  # noqa: F401  (autouse fixture)
+
 pytestmark = pytest.mark.torch
-
-F64 = np.float64
-RTOL = 1e-9
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def rel_close(ours, theirs, rtol=RTOL):
-    ours, theirs = np.asarray(ours), np.asarray(theirs)
-    assert ours.shape == theirs.shape
-    scale = max(np.max(np.abs(theirs)), 1e-300) if theirs.size else 1.0
-    assert np.max(np.abs(ours - theirs)) <= rtol * scale, np.max(np.abs(ours - theirs)) / scale
-
-
-def compare(ours, theirs, x, rng, reshape_theirs=None):
-    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    xb = bp.tensor(x, dtype=F64, requires_grad=True)
-    out_t, out_b = theirs(xt), ours(xb)
-    if reshape_theirs is not None:
-        out_t = out_t.reshape(reshape_theirs)
-    rel_close(out_b.data, out_t.detach().numpy())
-    w = rng.normal(size=out_b.shape)
-    (out_t * torch.from_numpy(w)).sum().backward()
-    (out_b * w).sum().backward()
-    rel_close(xb.grad, xt.grad.numpy())
 
 
 PAIRS = {

@@ -1,46 +1,25 @@
 """PyTorch as the oracle (float64): same weights and inputs give the same outputs and gradients."""
 
-import numpy as np
 import pytest
 
 import backprop as bp
 from backprop import nn
 
-torch = pytest.importorskip("torch")
+from . import torch_helpers
+from .torch_helpers import F64, copy_params, torch
+
 pytestmark = pytest.mark.torch
 
-F64 = np.float64
 RTOL = 1e-10
 
 
 def rel_close(ours, theirs, rtol=RTOL):
-    ours, theirs = np.asarray(ours), np.asarray(theirs)
-    assert ours.shape == theirs.shape
-    scale = max(np.max(np.abs(theirs)), 1e-300) if theirs.size else 1.0
-    assert np.max(np.abs(ours - theirs)) <= rtol * scale, np.max(np.abs(ours - theirs)) / scale
-
-
-def copy_params(ours, theirs):
-    """Copy our parameters into a torch module (matching state-dict names)."""
-    with torch.no_grad():
-        theirs.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in ours.state_dict().items()})
+    torch_helpers.rel_close(ours, theirs, rtol)
 
 
 def compare(ours, theirs, x, rng):
     """Forward, then backward of sum(out * w) in both; compare output, input and param grads."""
-    copy_params(ours, theirs)
-    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    xb = bp.tensor(x, dtype=F64, requires_grad=True)
-    out_t, out_b = theirs(xt), ours(xb)
-    rel_close(out_b.data, out_t.detach().numpy())
-    w = rng.normal(size=out_b.shape)
-    (out_t * torch.from_numpy(w)).sum().backward()
-    (out_b * w).sum().backward()
-    rel_close(xb.grad, xt.grad.numpy())
-    ours_params = dict(ours.named_parameters())
-    for name, p in theirs.named_parameters():
-        rel_close(ours_params[name].grad, p.grad.numpy())
-    return out_b, out_t
+    return torch_helpers.compare(ours, theirs, x, rng, rtol=RTOL)
 
 
 ACTIVATION_PAIRS = {

@@ -6,6 +6,8 @@ import numpy as np
 
 from backprop import nn
 
+from ..train import helpers as train_helpers
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -24,9 +26,5 @@ def expected_size(fig):
 
 
 def mlp(sizes, seed=0, activation=nn.ReLU, dtype=np.float64):
-    layers = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(fan_in, fan_out, rng=seed + i, dtype=dtype))
-        if i < len(sizes) - 2:
-            layers.append(activation())
-    return nn.Sequential(*layers)
+    """The training tests' MLP (:func:`tests.train.helpers.mlp`), float64 by default here."""
+    return train_helpers.mlp(sizes, seed=seed, activation=activation, dtype=dtype)

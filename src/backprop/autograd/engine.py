@@ -14,14 +14,26 @@ from .broadcast import unbroadcast
 from .grad_mode import _SetGradMode
 
 
-def topological_order(roots) -> list:
+def topological_order(roots, *, all_parents: bool = False, released_error=None) -> list:
     """Return every tensor that requires grad and leads to ``roots``, inputs before outputs.
 
     Iterative depth-first search with an explicit stack of (tensor, children_done) pairs.
+
+    Parameters
+    ----------
+    roots : sequence of Tensor
+    all_parents : bool
+        False (the backward pass): follow only the parents whose gradient is needed.
+        True (graph drawing): follow *every* parent, constants and inputs that do not
+        require grad included, the first root and the first argument of each op first.
+    released_error : callable, optional
+        ``released_error(ctx) -> Exception`` raised when the walk reaches an op whose
+        graph was freed by an earlier backward; defaults to the second-backward error.
     """
     order: list = []
     visited: set[int] = set()
-    stack = [(root, False) for root in roots]
+    # Drawing pushes in reverse so that the first root/argument is popped (and numbered) first.
+    stack = [(root, False) for root in (reversed(roots) if all_parents else roots)]
     while stack:
         tensor, children_done = stack.pop()
         if children_done:
@@ -34,15 +46,24 @@ def topological_order(roots) -> list:
         ctx = tensor._ctx
         if ctx is not None:
             if ctx.released:
-                raise RuntimeError(
-                    f"trying to backward through the graph a second time (op {ctx.name}): its "
-                    "saved arrays were freed after the first backward; pass retain_graph=True "
-                    "to the first backward() call if you need to differentiate twice"
-                )
-            for parent, needs in zip(ctx.parents, ctx.needs_input_grad):
-                if needs and id(parent) not in visited:
-                    stack.append((parent, False))
+                raise (released_error or _second_backward_error)(ctx)
+            if all_parents:
+                for parent in reversed(ctx.parents):
+                    if id(parent) not in visited:
+                        stack.append((parent, False))
+            else:
+                for parent, needs in zip(ctx.parents, ctx.needs_input_grad):
+                    if needs and id(parent) not in visited:
+                        stack.append((parent, False))
     return order
+
+
+def _second_backward_error(ctx) -> RuntimeError:
+    return RuntimeError(
+        f"trying to backward through the graph a second time (op {ctx.name}): its "
+        "saved arrays were freed after the first backward; pass retain_graph=True "
+        "to the first backward() call if you need to differentiate twice"
+    )
 
 
 def run_backward(roots, root_grads, *, inputs=None, retain_graph=False):

@@ -129,6 +129,13 @@ def _fmt(v: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- layer rules
+def _layers_over(layers: dict, key: str, threshold: float) -> tuple[dict, str | None]:
+    """``{layer: row[key]}`` for the layers whose finite ``key`` exceeds ``threshold``, and the worst one."""
+    values = {n: row.get(key, math.nan) for n, row in layers.items()}
+    over = {n: v for n, v in values.items() if math.isfinite(v) and v > threshold}
+    return over, (max(over, key=over.get) if over else None)
+
+
 def _layer_findings(layers: dict, where: str, thresholds: dict) -> list:
     findings = []
     names = [n for n, row in layers.items() if math.isfinite(row.get("grad_norm", math.nan))]
@@ -148,18 +155,14 @@ def _layer_findings(layers: dict, where: str, thresholds: dict) -> list:
                     f"exploding gradients: the first layer's ({names[0]}) gradient norm is {_fmt(first)}, "
                     f"{ratio:.1e} times the last layer's ({names[-1]}: {_fmt(last)}){where}", ratio,
                     CURES["exploding_gradients"]))
-    dead = {n: row.get("dead_frac", math.nan) for n, row in layers.items()}
-    dead = {n: v for n, v in dead.items() if math.isfinite(v) and v > thresholds["dead"]}
+    dead, worst = _layers_over(layers, "dead_frac", thresholds["dead"])
     if dead:
-        worst = max(dead, key=dead.get)
         findings.append(Finding(
             "dead_relus", "warning",
             f"dead ReLUs: {dead[worst]:.0%} of the units after layer {worst} output 0 for every sample of the "
             f"batch{where} ({len(dead)} layer(s) over {thresholds['dead']:.0%})", dead[worst], CURES["dead_relus"]))
-    sat = {n: row.get("saturated_frac", math.nan) for n, row in layers.items()}
-    sat = {n: v for n, v in sat.items() if math.isfinite(v) and v > thresholds["saturated"]}
+    sat, worst = _layers_over(layers, "saturated_frac", thresholds["saturated"])
     if sat:
-        worst = max(sat, key=sat.get)
         findings.append(Finding(
             "saturation", "warning",
             f"saturated units: {sat[worst]:.0%} of the sigmoid/tanh outputs after layer {worst} are saturated "

@@ -19,12 +19,13 @@ constants alone (``x.T`` of an input) shows up as one constant tensor.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..autograd.engine import topological_order
 from ..autograd.tensor import Tensor
+from ..train.storage import atomic_write_bytes
 from .svg_layout import render_svg
 
 __all__ = ["graph", "Graph", "GraphNode", "GraphEdge", "format_array"]
@@ -208,30 +209,10 @@ def _released_error(ctx) -> RuntimeError:
 def _walk(roots) -> list:
     """Every tensor reachable from ``roots`` through ``_ctx.parents``, inputs before outputs.
 
-    Unlike the engine's walk this follows *all* parents (constants and inputs that do not
-    require grad included). Iterative post-order DFS: a 10,000-op chain needs no recursion.
+    Unlike the backward pass this follows *all* parents (constants and inputs that do not
+    require grad included), first argument first; the engine's iterative walk does it.
     """
-    order: list = []
-    visited: set[int] = set()
-    stack = [(t, False) for t in reversed(roots)]
-    while stack:
-        tensor, children_done = stack.pop()
-        if children_done:
-            order.append(tensor)
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        ctx = tensor._ctx
-        if ctx is not None:
-            if ctx.released:
-                raise _released_error(ctx)
-            # Reversed so that the first argument is visited (and numbered) first.
-            for parent in reversed(ctx.parents):
-                if id(parent) not in visited:
-                    stack.append((parent, False))
-    return order
+    return topological_order(roots, all_parents=True, released_error=_released_error)
 
 
 def graph(root, *, show_values="auto", show_grads="auto", max_elements: int = 6, names=None) -> "Graph":
@@ -404,8 +385,9 @@ class Graph:
         """Write the graph to ``path``, the format chosen by its extension.
 
         ``.dot``/``.gv``: DOT text; ``.svg``: SVG; ``.png``: needs the optional ``cairosvg``
-        package. The file is written atomically (a temporary file in the same directory,
-        then ``os.replace``), so a failure never leaves a half-written file behind.
+        package. The file is written atomically by
+        :func:`backprop.train.storage.atomic_write_bytes` (a temporary file in the same
+        directory, then ``os.replace``), so a failure never leaves a half-written file behind.
 
         Returns
         -------
@@ -433,7 +415,7 @@ class Graph:
                 f"Graph.save(): unknown file extension {ext or '(none)'!r} in {path!r}; "
                 "use .svg, .dot, .gv or .png"
             )
-        _write_atomic(path, payload)
+        atomic_write_bytes(path, payload)
         return path
 
 
@@ -441,20 +423,3 @@ def _dot_escape(text: str) -> str:
     """Escape text for a quoted DOT string (no record/HTML syntax is used)."""
     text = "".join(ch if ch >= " " else " " for ch in text)
     return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _write_atomic(path: str, payload: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -25,6 +25,14 @@ class _PoolNd(Module):
     _n_spatial = 0
     _shape_text = ""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A 1-d/2-d variant without a docstring of its own takes its family's, e.g.
+        # MaxPool2d: "2-D max pooling: ..." from _MaxPoolNd, plus its input shape.
+        family = cls.__bases__[0].__doc__
+        if cls.__doc__ is None and cls._n_spatial and family:  # family is None under python -OO
+            cls.__doc__ = f"{cls._n_spatial}-D {family[0].lower()}{family[1:]}\n    Input {cls._shape_text}.\n"
+
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         cls, n = type(self).__name__, self._n_spatial
@@ -113,28 +121,24 @@ class _AvgPoolNd(_PoolNd):
 
 @register_layer
 class MaxPool1d(_MaxPoolNd):
-    __doc__ = "1-D " + _MaxPoolNd.__doc__[0].lower() + _MaxPoolNd.__doc__[1:] + "\n    Input (N, C, L).\n"
     _n_spatial = 1
     _shape_text = "(N, C, L)"
 
 
 @register_layer
 class MaxPool2d(_MaxPoolNd):
-    __doc__ = "2-D " + _MaxPoolNd.__doc__[0].lower() + _MaxPoolNd.__doc__[1:] + "\n    Input (N, C, H, W).\n"
     _n_spatial = 2
     _shape_text = "(N, C, H, W)"
 
 
 @register_layer
 class AvgPool1d(_AvgPoolNd):
-    __doc__ = "1-D " + _AvgPoolNd.__doc__[0].lower() + _AvgPoolNd.__doc__[1:] + "\n    Input (N, C, L).\n"
     _n_spatial = 1
     _shape_text = "(N, C, L)"
 
 
 @register_layer
 class AvgPool2d(_AvgPoolNd):
-    __doc__ = "2-D " + _AvgPoolNd.__doc__[0].lower() + _AvgPoolNd.__doc__[1:] + "\n    Input (N, C, H, W).\n"
     _n_spatial = 2
     _shape_text = "(N, C, H, W)"
 

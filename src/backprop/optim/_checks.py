@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_real", "check_int", "check_bool", "check_choice"]
+__all__ = ["check_real", "check_int", "check_bool", "check_choice", "check_non_negative", "check_group"]
 
 
 def _describe(low, high, low_open, high_open) -> str:
@@ -55,6 +55,22 @@ def check_real(
     if too_low or too_high:
         raise ValueError(f"{owner}: {name} must be {expected}, got {value!r}.")
     return number
+
+
+def check_non_negative(owner: str, name: str, value) -> float:
+    """Return ``value`` as a finite Python float ``>= 0`` (the usual optimizer rule)."""
+    return check_real(owner, name, value, low=0.0)
+
+
+def check_group(owner: str, group: dict, checks: dict) -> None:
+    """Validate and normalise ``group`` in place: ``group[name] = check(owner, name, value)``.
+
+    ``checks`` maps each hyperparameter name to a check with the signature of
+    :func:`check_real`/:func:`check_bool`; they run in the mapping's order, so the first
+    invalid hyperparameter (in that order) is the one reported.
+    """
+    for name, check in checks.items():
+        group[name] = check(owner, name, group[name])
 
 
 def check_int(owner: str, name: str, value, *, low: int | None = None) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._arrays import effective_grad
-from ._checks import check_bool, check_real
+from ._checks import check_bool, check_non_negative
 from .optimizer import Optimizer
 
 __all__ = ["Adagrad", "adagrad_update"]
@@ -111,17 +111,13 @@ class Adagrad(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        super()._check_group(group)
-        group["lr_decay"] = check_real("Adagrad", "lr_decay", group["lr_decay"], low=0.0)
-        group["weight_decay"] = check_real(
-            "Adagrad", "weight_decay", group["weight_decay"], low=0.0
-        )
-        group["initial_accumulator_value"] = check_real(
-            "Adagrad", "initial_accumulator_value", group["initial_accumulator_value"], low=0.0
-        )
-        group["eps"] = check_real("Adagrad", "eps", group["eps"], low=0.0)
-        group["maximize"] = check_bool("Adagrad", "maximize", group["maximize"])
+    _hyperparameter_checks = {
+        "lr_decay": check_non_negative,
+        "weight_decay": check_non_negative,
+        "initial_accumulator_value": check_non_negative,
+        "eps": check_non_negative,
+        "maximize": check_bool,
+    }
 
     def _init_state(self, w, group) -> dict[str, Any]:
         return {"step": 0, "sum": np.full_like(w, group["initial_accumulator_value"])}

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._arrays import effective_grad, lerp_
-from ._checks import check_bool, check_real
+from ._checks import check_bool, check_non_negative, check_real
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "adam_update"]
@@ -98,6 +98,19 @@ def adam_update(
     w -= denom
 
 
+def _check_betas(owner: str, name: str, betas) -> tuple[float, float]:
+    """Return ``betas`` as a pair of Python floats, each in [0, 1)."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(
+            f"{owner}: {name} must be a pair (beta1, beta2) with each in [0, 1), got "
+            f"{betas!r}."
+        )
+    return (
+        check_real(owner, f"{name}[0]", betas[0], low=0.0, high=1.0, high_open=True),
+        check_real(owner, f"{name}[1]", betas[1], low=0.0, high=1.0, high_open=True),
+    )
+
+
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2015), optionally AMSGrad, as ``torch.optim.Adam``.
 
@@ -148,23 +161,13 @@ class Adam(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        super()._check_group(group)
-        name = type(self).__name__
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(
-                f"{name}: betas must be a pair (beta1, beta2) with each in [0, 1), got "
-                f"{betas!r}."
-            )
-        group["betas"] = (
-            check_real(name, "betas[0]", betas[0], low=0.0, high=1.0, high_open=True),
-            check_real(name, "betas[1]", betas[1], low=0.0, high=1.0, high_open=True),
-        )
-        group["eps"] = check_real(name, "eps", group["eps"], low=0.0)
-        group["weight_decay"] = check_real(name, "weight_decay", group["weight_decay"], low=0.0)
-        group["amsgrad"] = check_bool(name, "amsgrad", group["amsgrad"])
-        group["maximize"] = check_bool(name, "maximize", group["maximize"])
+    _hyperparameter_checks = {
+        "betas": _check_betas,
+        "eps": check_non_negative,
+        "weight_decay": check_non_negative,
+        "amsgrad": check_bool,
+        "maximize": check_bool,
+    }
 
     def _init_state(self, w, group) -> dict[str, Any]:
         return {"step": 0, "exp_avg": np.zeros_like(w), "exp_avg_sq": np.zeros_like(w)}

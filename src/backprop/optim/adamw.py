@@ -45,12 +45,5 @@ class AdamW(Adam):
         amsgrad: bool = False,
         maximize: bool = False,
     ) -> None:
-        super().__init__(
-            params,
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-        )
+        # Only the default of weight_decay differs from Adam (and _decoupled_weight_decay).
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)

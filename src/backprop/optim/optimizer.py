@@ -13,8 +13,10 @@ A *parameter* is any object with two attributes:
 
 Subclasses supply three hooks and keep their arithmetic in a pure function of arrays:
 
-``_check_group(group)``
-    validate and normalise a group's hyperparameters (in place, to plain Python values);
+``_hyperparameter_checks``
+    a class attribute mapping each hyperparameter (besides ``lr``) to its check from
+    :mod:`backprop.optim._checks`; the base ``_check_group(group)`` applies them in
+    order (override ``_check_group`` too for rules that tie hyperparameters together);
 ``_init_state(w, group)``
     the fresh state dict of one parameter, arrays in ``w``'s dtype;
 ``_update(w, g, state, group)``
@@ -29,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_real
+from ._checks import check_group, check_real
 
 __all__ = ["Optimizer", "ParamState"]
 
@@ -144,10 +146,16 @@ class Optimizer:
             self.add_param_group(group)
 
     # ------------------------------------------------------------------ hooks
+    #: name -> check(owner, name, value) for every hyperparameter but ``lr``, in the
+    #: order they are validated (see :func:`backprop.optim._checks.check_group`).
+    _hyperparameter_checks: dict[str, Callable[[str, str, Any], Any]] = {}
+
     def _check_group(self, group: dict[str, Any]) -> None:
         """Validate and normalise hyperparameters of ``group`` in place."""
+        name = type(self).__name__
         if "lr" in group:
-            group["lr"] = check_real(type(self).__name__, "lr", group["lr"], low=0.0)
+            group["lr"] = check_real(name, "lr", group["lr"], low=0.0)
+        check_group(name, group, self._hyperparameter_checks)
 
     def _init_state(self, w: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         """Return the initial state dict of a parameter whose data is ``w``."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from ._arrays import effective_grad, lerp_
-from ._checks import check_bool, check_real
+from ._checks import check_bool, check_non_negative, check_real
 from .optimizer import Optimizer
 
 __all__ = ["RMSprop", "rmsprop_update"]
@@ -140,16 +141,14 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        super()._check_group(group)
-        group["alpha"] = check_real("RMSprop", "alpha", group["alpha"], low=0.0, high=1.0)
-        group["eps"] = check_real("RMSprop", "eps", group["eps"], low=0.0)
-        group["weight_decay"] = check_real(
-            "RMSprop", "weight_decay", group["weight_decay"], low=0.0
-        )
-        group["momentum"] = check_real("RMSprop", "momentum", group["momentum"], low=0.0)
-        group["centered"] = check_bool("RMSprop", "centered", group["centered"])
-        group["maximize"] = check_bool("RMSprop", "maximize", group["maximize"])
+    _hyperparameter_checks = {
+        "alpha": partial(check_real, low=0.0, high=1.0),
+        "eps": check_non_negative,
+        "weight_decay": check_non_negative,
+        "momentum": check_non_negative,
+        "centered": check_bool,
+        "maximize": check_bool,
+    }
 
     def _init_state(self, w, group) -> dict[str, Any]:
         return {"step": 0, "square_avg": np.zeros_like(w)}

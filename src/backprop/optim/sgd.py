@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._arrays import effective_grad
-from ._checks import check_bool, check_real
+from ._checks import check_bool, check_non_negative, check_real
 from .optimizer import Optimizer
 
 __all__ = ["SGD", "sgd_update"]
@@ -129,13 +129,16 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults)
 
+    _hyperparameter_checks = {
+        "momentum": check_non_negative,
+        "dampening": check_real,
+        "nesterov": check_bool,
+        "weight_decay": check_non_negative,
+        "maximize": check_bool,
+    }
+
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        group["momentum"] = check_real("SGD", "momentum", group["momentum"], low=0.0)
-        group["dampening"] = check_real("SGD", "dampening", group["dampening"])
-        group["nesterov"] = check_bool("SGD", "nesterov", group["nesterov"])
-        group["weight_decay"] = check_real("SGD", "weight_decay", group["weight_decay"], low=0.0)
-        group["maximize"] = check_bool("SGD", "maximize", group["maximize"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
                 "SGD: nesterov=True requires momentum > 0 and dampening == 0, got "

@@ -64,6 +64,18 @@ def validate_data(estimator, X, y="no_validation", **kwargs):
     return estimator._validate_data(X, y, **kwargs)  # pragma: no cover
 
 
+def store_init_params(estimator, arguments: dict) -> None:
+    """Store every ``__init__`` argument unchanged as an attribute of the same name.
+
+    Called as ``store_init_params(self, locals())`` first thing in an estimator's
+    ``__init__``: scikit-learn's contract is that ``__init__`` only records its
+    arguments (validation happens in ``fit``), so ``get_params``/``clone`` round-trip.
+    """
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 def _check_number(name, value, *, low=None, high=None, low_open=False, high_open=False, integer=False):
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind):

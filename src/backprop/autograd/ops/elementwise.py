@@ -211,14 +211,12 @@ def _split_by_winner(g, a, b, wins, needs):
 
 def maximum(a, b):
     """Elementwise maximum of two tensors (or a tensor and a constant)."""
-    a, b = _pair(a, b)
-    return Maximum.apply(a, b)
+    return Maximum.apply(*_pair(a, b))
 
 
 def minimum(a, b):
     """Elementwise minimum of two tensors (or a tensor and a constant)."""
-    a, b = _pair(a, b)
-    return Minimum.apply(a, b)
+    return Minimum.apply(*_pair(a, b))
 
 
 class Where(Function):
@@ -277,23 +275,19 @@ def _pair(a, b):
 
 
 def add(a, b):
-    a, b = _pair(a, b)
-    return Add.apply(a, b)
+    return Add.apply(*_pair(a, b))
 
 
 def sub(a, b):
-    a, b = _pair(a, b)
-    return Sub.apply(a, b)
+    return Sub.apply(*_pair(a, b))
 
 
 def mul(a, b):
-    a, b = _pair(a, b)
-    return Mul.apply(a, b)
+    return Mul.apply(*_pair(a, b))
 
 
 def div(a, b):
-    a, b = _pair(a, b)
-    return Div.apply(a, b)
+    return Div.apply(*_pair(a, b))
 
 
 def neg(a):
