@@ -21,7 +21,8 @@ import pytest
 import backprop as bp
 from backprop.autograd.engine import topological_order
 from backprop.inspect import svg_layout
-from backprop.inspect.graph import Graph, GraphEdge, GraphNode, format_array, graph
+from backprop.inspect import graph
+from backprop.inspect.drawing import Graph, GraphEdge, GraphNode, format_array
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 

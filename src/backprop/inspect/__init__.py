@@ -11,14 +11,13 @@ _LAZY = {"graph", "Graph", "GraphNode", "GraphEdge"}
 
 
 def __getattr__(name):
-    # The graph renderer (layout, SVG, XML escaping) is loaded on first use, keeping
+    # The graph renderer (drawing.py: layout, SVG, XML escaping) is loaded on first use, keeping
     # ``import backprop`` fast.
     if name in _LAZY:
         import importlib
 
-        graph_module = importlib.import_module(f"{__name__}.graph")
-        # Importing the submodule binds the package attribute ``graph`` to the module;
-        # rebind it to the function, which is the public name.
-        globals()["graph"] = graph_module.graph
-        return getattr(graph_module, name)
+        drawing = importlib.import_module(f"{__name__}.drawing")
+        value = getattr(drawing, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -248,7 +248,7 @@ def graph(root, *, show_values="auto", show_grads="auto", max_elements: int = 6,
     Examples
     --------
     >>> import backprop as bp
-    >>> from backprop.inspect.graph import graph
+    >>> from backprop.inspect import graph
     >>> w = bp.tensor([2.0], requires_grad=True)
     >>> g = graph((w * 3.0).sigmoid())
     >>> [n.label for n in g.nodes if n.kind == "op"]
