@@ -43,7 +43,7 @@ MODEL_PRESETS = {
                  "idx": {"epochs": 10, "lr": 1e-3, "batch_size": 64}},
     "cnn": {"*": {"epochs": 20, "lr": 3e-3, "batch_size": 64},
             "mnist1d": {"epochs": 40, "lr": 1e-2, "batch_size": 100},
-            "idx": {"epochs": 3, "lr": 1e-3, "batch_size": 64}},
+            "idx": {"epochs": 10, "lr": 1e-3, "batch_size": 64}},
     "gru": {"*": {"epochs": 20, "lr": 1e-2, "batch_size": 100},
             "mnist1d": {"epochs": 30, "lr": 1e-2, "batch_size": 100},
             "idx": {"epochs": 3, "lr": 2e-3, "batch_size": 64}},
