@@ -57,6 +57,7 @@ def test_export_without_onnx_is_one_line(cli, tmp_path, monkeypatch):
 
 def test_export_errors_are_one_line(cli, tmp_path):
     pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
     status, out, err = cli("export", "--model", tmp_path / "nothing", "--onnx", tmp_path / "m.onnx")
     assert status == 2 and err.count("\n") == 1 and "no such run directory" in err
     status, out, err = cli("train", "--model", "gru", "--data", "moons", "--epochs", "1", "--hidden-size", "4",
@@ -64,10 +65,17 @@ def test_export_errors_are_one_line(cli, tmp_path):
     assert status == 0, err
     status, out, err = cli("export", "--model", tmp_path / "run", "--onnx", tmp_path / "m.onnx", "--opset", "99")
     assert status == 2 and err.count("\n") == 1 and "--opset" in err
-    # SequenceClassifier has no ONNX converter (yet): a clear line, no partial file
-    status, out, err = cli("export", "--model", tmp_path / "run", "--onnx", tmp_path / "m.onnx")
-    assert status == 2 and err.count("\n") == 1 and "cannot export this gru model" in err
     assert not (tmp_path / "m.onnx").exists()
+    # a GRU run (SequenceClassifier) exports, and the file reproduces 'backprop predict'
+    status, out, err = cli("export", "--model", tmp_path / "run", "--onnx", tmp_path / "m.onnx")
+    assert status == 0, err
+    assert "m.onnx" in out and "gru" in out
+    X = np.random.default_rng(1).normal(size=(9, 2)).astype(np.float32)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    assert session.get_inputs()[0].shape[1] == X.shape[1]
+    logits = session.run(None, {"input": X})[0]
+    expected = _predict_probabilities(cli, tmp_path / "run", X, tmp_path)
+    np.testing.assert_allclose(_softmax(logits.astype(np.float64)), expected, atol=1e-5)
 
 
 def test_experiment_list_names_every_experiment(cli):

@@ -11,6 +11,11 @@ code                   rule (defaults)                                          
 vanishing_gradients    first layer's grad norm / last layer's < 1e-3             error
 exploding_gradients    that ratio > 1e3, or the global grad norm > 1e3 or grew   error
                        more than 100x over the run
+vanishing_gradients_   a recurrent layer's time_grad_ratio ||dL/dx_1|| /       error
+through_time           ||dL/dx_T|| (first time step's input gradient over the
+                       last's, see backprop.inspect.monitor) < 1e-3
+exploding_gradients_   that ratio > 1e3                                          error
+through_time
 dead_relus             > 50% of a layer's ReLU units output 0 for a whole batch  warning
 saturation             > 50% of a layer's sigmoid/tanh outputs saturated         warning
 lr_too_high            NaN/divergence, final loss > first loss, the loss         error
@@ -22,7 +27,15 @@ overfitting            validation loss rising >= 3 epochs past its minimum      
 =====================  ========================================================  =========
 
 Each finding carries the cure the seeds name (ReLU, He init, batch norm, residual
-connections, clipping, a lower learning rate, dropout, weight decay, early stopping).
+connections, clipping, a lower learning rate, dropout, weight decay, early stopping;
+gated cells and truncated backpropagation through time for recurrent layers).
+
+The through-time rules need the per-step input gradients of RNN/GRU/LSTM layers: a
+History has them as ``time_grad_ratio/<layer>`` when it was trained with
+``fit(..., monitor=True)``; ``diagnose(model, X, y)`` measures them on its batch (the
+recurrent layers' inputs are made to require grad for that pass).  The ratio is
+meaningful when the loss reads the last steps (a sequence classifier); with a loss on
+every step each input also gets a direct gradient and the ratio stays near 1.
 """
 
 from __future__ import annotations
@@ -39,6 +52,14 @@ CURES = {
                            "residual (skip) connections",
     "exploding_gradients": "clip gradients (fit(..., clip_grad_norm=1.0)), lower the learning rate, use a "
                            "smaller (Xavier/He) initialization, weight regularization or batch normalization",
+    "vanishing_gradients_through_time": "use a gated cell (GRU or LSTM; for an LSTM a forget-gate bias of 1 or "
+                                        "more), shorter sequences or truncated backpropagation through time, "
+                                        "or an initialization of weight_hh that keeps its spectral radius "
+                                        "near 1 (orthogonal)",
+    "exploding_gradients_through_time": "clip gradients (fit(..., clip_grad_norm=1.0)), scale weight_hh down "
+                                        "(spectral radius below 1, e.g. orthogonal x 0.9), lower the learning "
+                                        "rate, use a gated cell (GRU/LSTM), or shorter sequences / truncated "
+                                        "backpropagation through time",
     "dead_relus": "lower the learning rate, use He initialization with zero biases, or LeakyReLU",
     "saturation": "use ReLU in hidden layers, Xavier initialization for sigmoid/tanh, batch normalization, "
                   "and standardize the inputs",
@@ -51,6 +72,8 @@ CURES = {
 _TITLES = {
     "vanishing_gradients": "vanishing gradients",
     "exploding_gradients": "exploding gradients",
+    "vanishing_gradients_through_time": "vanishing gradients through time",
+    "exploding_gradients_through_time": "exploding gradients through time",
     "dead_relus": "dead ReLUs",
     "saturation": "saturated units",
     "lr_too_high": "learning rate too high",
@@ -169,6 +192,48 @@ def _layer_findings(layers: dict, where: str, thresholds: dict) -> list:
             f"(within 0.01 of their limits){where}, so their derivative is near 0 ({len(sat)} layer(s) over "
             f"{thresholds['saturated']:.0%})", sat[worst], CURES["saturation"]))
     return findings
+
+
+def _time_findings(layers: dict, where, thresholds: dict) -> list:
+    """Vanishing/exploding gradients through time from the recurrent layers' ``time_grad_ratio``.
+
+    ``where`` is the text saying where the numbers come from: one string, or one per layer.
+    """
+    at = where if isinstance(where, dict) else {n: where for n in layers}
+    ratios = {n: row["time_grad_ratio"] for n, row in layers.items()
+              if not math.isnan(row.get("time_grad_ratio", math.nan))}
+    findings = []
+    low = {n: v for n, v in ratios.items() if v < thresholds["time_vanishing_ratio"]}
+    if low:
+        worst = min(low, key=low.get)
+        findings.append(Finding(
+            "vanishing_gradients_through_time", "error",
+            f"vanishing gradients through time: in recurrent layer {worst} the gradient reaching the first "
+            f"time step's input is {low[worst]:.1e} times the last step's (||dL/dx_1|| / ||dL/dx_T||){at[worst]}; "
+            "the layer cannot learn from what happened early in the sequence", low[worst],
+            CURES["vanishing_gradients_through_time"]))
+    high = {n: v for n, v in ratios.items() if v > thresholds["time_exploding_ratio"]}
+    if high:
+        worst = max(high, key=high.get)
+        findings.append(Finding(
+            "exploding_gradients_through_time", "error",
+            f"exploding gradients through time: in recurrent layer {worst} the gradient reaching the first "
+            f"time step's input is {high[worst]:.1e} times the last step's (||dL/dx_1|| / ||dL/dx_T||){at[worst]}",
+            high[worst], CURES["exploding_gradients_through_time"]))
+    return findings
+
+
+def _history_time_ratios(history) -> dict:
+    """``{layer: (epoch, ratio)}``: each recurrent layer's last recorded (non-NaN) ``time_grad_ratio``."""
+    from .monitor import TIME_STATS
+    found = {}
+    for key, column in history.history.items():
+        stat, sep, layer = key.partition("/")
+        if sep and stat in TIME_STATS:
+            values = [(i, float(v)) for i, v in enumerate(column) if not math.isnan(float(v))]
+            if values:
+                found[layer] = values[-1]
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- history rules
@@ -295,7 +360,8 @@ def _probe(model, X, y, loss, batch_size):
     return stats
 
 
-_DEFAULTS = {"vanishing_ratio": 1e-3, "exploding_ratio": 1e3, "dead": 0.5, "saturated": 0.5, "rise": 0.0,
+_DEFAULTS = {"vanishing_ratio": 1e-3, "exploding_ratio": 1e3, "time_vanishing_ratio": 1e-3,
+             "time_exploding_ratio": 1e3, "dead": 0.5, "saturated": 0.5, "rise": 0.0,
              "oscillation_changes": 0.5, "oscillation_swing": 0.1, "update_high": 1.0, "update_low": 1e-5,
              "progress": 0.05, "overfit_epochs": 3, "overfit_rise": 0.01, "grad_norm_high": 1e3,
              "grad_growth": 100.0}
@@ -309,7 +375,8 @@ def diagnose(history_or_model, X=None, y=None, *, loss=None, batch_size: int = 2
     history_or_model : History or Module
         A History (ideally from ``fit(..., monitor=True)``), or a model together with
         ``X`` and ``y``: one forward/backward pass on the first ``batch_size`` samples
-        measures per-layer gradient norms and activation statistics (gradients the model
+        measures per-layer gradient norms and activation statistics, and for recurrent
+        layers the per-step input-gradient ratio ``time_grad_ratio`` (gradients the model
         had are restored afterwards; its weights are not changed).
     X, y : array_like, optional
         Data for a model.
@@ -334,7 +401,7 @@ def diagnose(history_or_model, X=None, y=None, *, loss=None, batch_size: int = 2
             raise ValueError("diagnose: a model needs data: diagnose(model, X, y) runs one forward/backward pass "
                              "on a batch; or pass the History of a fit(..., monitor=True) run")
         layers = _probe(history_or_model, X, y, loss, batch_size)
-        findings = _layer_findings(layers, " at this batch", t)
+        findings = _layer_findings(layers, " at this batch", t) + _time_findings(layers, " at this batch", t)
         return Report(findings, layers, "model")
     if not hasattr(history_or_model, "history") or not isinstance(history_or_model.history, dict):
         raise TypeError(f"diagnose: expected a History or a Module, got {type(history_or_model).__name__}")
@@ -342,6 +409,11 @@ def diagnose(history_or_model, X=None, y=None, *, loss=None, batch_size: int = 2
     layers_hist = getattr(history, "layers", {}) or {}
     layers, epoch = _last_finite_row(layers_hist) if layers_hist else ({}, -1)
     findings = _layer_findings(layers, f" (epoch {epoch + 1})", t) if layers else []
+    time_ratios = _history_time_ratios(history)
+    for name, (_, ratio) in time_ratios.items():
+        layers.setdefault(name, {})["time_grad_ratio"] = ratio
+    findings += _time_findings({n: {"time_grad_ratio": r} for n, (_, r) in time_ratios.items()},
+                               {n: f" (epoch {e + 1})" for n, (e, _) in time_ratios.items()}, t)
     codes = {f.code for f in findings}
     for f in _loss_findings(history, t):
         if f.code not in codes:

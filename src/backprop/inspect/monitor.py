@@ -21,6 +21,34 @@ stat               meaning
                    sigmoid < 0.01 or > 0.99 (NaN when no sigmoid/tanh follows the layer)
 =================  ==========================================================================
 
+Recurrent layers (RNN, GRU, LSTM): gradients through time
+    ``time_grad_ratio`` = ‖∂L/∂x_1‖ / ‖∂L/∂x_T‖, recorded for recurrent layers only.
+    ``x_t`` is the layer's *input* at time step t (for a multi-layer stack, the input of
+    its first layer), and ‖·‖ the L2 norm over the batch and the features of that step.
+    ∂L/∂x_t = δ_t Wᵢₕ (for an Elman RNN; the gates' δ for GRU/LSTM) carries the whole
+    backpropagation through time: δ_t holds ∂L/∂h_t summed over every later step through
+    the recurrence, so when the loss reads the last hidden state (a sequence classifier)
+    the ratio is how much of the gradient survives T − 1 steps back.  Far below 1
+    (< 1e-3): vanishing gradients through time — the first steps cannot influence
+    learning; far above 1 (> 1e3): exploding.  With a loss on *every* step (a sequence
+    loss) each x_t also gets a direct gradient from its own step's output, so the ratio
+    stays near 1 even when long-range gradients vanish: read the per-step norms there.
+
+    To get ∂L/∂x_t even when the layer reads raw data (which never requires grad), on a
+    captured batch the layer's input is replaced, for that one forward, by a copy that
+    requires grad (or, when it already requires grad, by an identity node on it), and a
+    tensor hook on it takes the per-step norms during backward.  The values the network
+    computes do not change; the cost is the input-gradient product of that layer on the
+    captured batch.  Only the first call of a layer per captured batch is probed.
+
+    Per captured batch the monitor record of the layer also holds
+    ``"input_grad_per_step"`` (‖∂L/∂x_t‖ for t = 1..T) and, when the gradient reaches the
+    layer's ``output`` tensor (not only ``h_n``), ``"output_grad_per_step"``
+    (‖∂L/∂output_t‖: the gradient arriving from the layers above, without the recurrence),
+    both lists of floats.  An epoch's ``time_grad_ratio`` is the *geometric* mean of its
+    captured batches' ratios (the ratios span orders of magnitude).  Sequences of one
+    step give NaN.
+
 Where the numbers go
     ``history.history["<stat>/<layer>"]`` — one float per epoch (flat keys, so CSV,
     TensorBoard and :func:`backprop.plot.gradient_flow` read them), and the same numbers
@@ -40,10 +68,12 @@ import math
 
 import numpy as np
 
-__all__ = ["Monitor", "STATS", "layer_stat_key", "parametrized_layers"]
+__all__ = ["Monitor", "STATS", "TIME_STATS", "layer_stat_key", "parametrized_layers"]
 
 STATS = ("grad_norm", "bias_grad_norm", "weight_norm", "update_ratio", "act_mean", "act_std", "dead_frac",
          "saturated_frac")
+# recorded for recurrent layers only (a NaN column for every Linear would be noise)
+TIME_STATS = ("time_grad_ratio",)
 
 _SAT_LOW, _SAT_HIGH = 0.01, 0.99
 
@@ -87,6 +117,39 @@ def parametrized_layers(model):
     return [tuple(entry) for entry in layers]
 
 
+def _is_recurrent(module) -> bool:
+    from ..nn.recurrent import _RecurrentBase
+    return isinstance(module, _RecurrentBase)
+
+
+def _per_step_norms(g, time_axis: int) -> list:
+    """‖g_t‖ over every axis but ``time_axis``, in float64 (float32 squares of tiny gradients underflow)."""
+    g = np.asarray(g, dtype=np.float64)
+    other = tuple(a for a in range(g.ndim) if a != time_axis)
+    return [float(v) for v in np.sqrt(np.sum(g * g, axis=other))]
+
+
+def _first_over_last(norms) -> float:
+    if len(norms) < 2:
+        return math.nan
+    first, last = norms[0], norms[-1]
+    if not (math.isfinite(first) and math.isfinite(last)):
+        return math.nan
+    if last == 0:
+        return math.nan if first == 0 else math.inf
+    return first / last
+
+
+def _geometric_mean(values) -> float:
+    values = [v for v in values if not math.isnan(v)]
+    if not values:
+        return math.nan
+    zero, inf = any(v == 0 for v in values), any(math.isinf(v) for v in values)
+    if zero or inf:
+        return math.nan if zero and inf else (0.0 if zero else math.inf)
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
 def _array(output):
     if isinstance(output, (tuple, list)):
         output = output[0]
@@ -100,7 +163,7 @@ def _sq(a) -> float:
 
 class _Layer:
     __slots__ = ("name", "module", "activation", "kind", "weights", "biases", "acc", "count", "before",
-                 "out_stats", "act_stats", "last")
+                 "out_stats", "act_stats", "last", "recurrent", "steps", "ratios")
 
     def __init__(self, name, module, activation):
         self.name, self.module, self.activation = name, module, activation
@@ -114,6 +177,9 @@ class _Layer:
         self.out_stats = None
         self.act_stats = None
         self.last = {}
+        self.recurrent = _is_recurrent(module)
+        self.steps = {}  # per-step gradient norms of the captured batch (recurrent layers)
+        self.ratios = []  # time_grad_ratio of each captured batch of the epoch
 
     def add(self, stat, value):
         if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -181,7 +247,50 @@ class Monitor:
             if self.capturing:
                 a = _array(output)
                 layer.out_stats = (float(a.mean()), float(a.std())) if a.size else (math.nan, math.nan)
+                if layer.recurrent and "output_grad_per_step" not in layer.steps:
+                    out = output[0] if isinstance(output, (tuple, list)) else output
+                    if getattr(out, "requires_grad", False):
+                        axis = 1 if module.batch_first else 0
+                        layer.steps["output_grad_per_step"] = None  # probed: a second call is not
+                        out.register_hook(lambda g: layer.steps.__setitem__(
+                            "output_grad_per_step", _per_step_norms(g, axis)))
         return hook
+
+    def _arm_time_probes(self) -> None:
+        """Make each recurrent layer's next forward read an input whose gradient we can hook."""
+        for layer in self._layers:
+            # an instance-level forward already there is either our armed probe or the user's own: keep it
+            if layer.recurrent and "forward" not in layer.module.__dict__:
+                layer.module.__dict__["forward"] = self._time_probe(layer)
+
+    def _disarm_time_probes(self) -> None:
+        for layer in self._layers:
+            if layer.recurrent:
+                probe = layer.module.__dict__.get("forward")
+                if getattr(probe, "_monitor", None) is self:
+                    del layer.module.__dict__["forward"]
+
+    def _time_probe(self, layer):
+        module = layer.module
+        original = type(module).forward
+
+        def forward(x, *args, **kwargs):
+            del module.__dict__["forward"]  # one probe per captured batch; later calls run as usual
+            from ..autograd.tensor import Tensor
+            from ..nn.layers import as_input_tensor
+            x = as_input_tensor(x, module.weight_ih_l0.dtype, type(module).__name__)
+            if x.requires_grad:
+                probe = x.reshape(x.shape)  # an identity node: exactly the gradient that enters this layer
+            elif x.dtype.kind == "f":
+                probe = Tensor(x.data, requires_grad=True)  # raw data: a leaf only for this measurement
+            else:
+                return original(module, x, *args, **kwargs)  # let the layer raise its own dtype error
+            axis = 1 if module.batch_first else 0
+            probe.register_hook(lambda g: layer.steps.__setitem__("input_grad_per_step", _per_step_norms(g, axis)))
+            return original(module, probe, *args, **kwargs)
+
+        forward._monitor = self
+        return forward
 
     def _act_hook(self, layer):
         def hook(module, inputs, output):
@@ -214,7 +323,7 @@ class Monitor:
             capture -= 1
         self._capture_batch = capture
         for layer in self._layers:
-            layer.acc, layer.count = {}, {}
+            layer.acc, layer.count, layer.ratios = {}, {}, []
 
     def begin_batch(self, batch: int, size: int | None = None) -> bool:
         """Decide whether this batch is captured (returns the decision); call before the forward pass."""
@@ -226,14 +335,23 @@ class Monitor:
         if self.capturing:
             for layer in self._layers:
                 layer.out_stats = layer.act_stats = None
-                layer.last = {}
+                layer.last, layer.steps = {}, {}
+            self._arm_time_probes()
+        else:
+            self._disarm_time_probes()
         return self.capturing
 
     def after_backward(self) -> None:
         """Read the gradient norms and copy the weights (for the update ratio); before clipping/stepping."""
         if not self.capturing:
             return
+        self._disarm_time_probes()
         for layer in self._layers:
+            if layer.recurrent:
+                ratio = _first_over_last(layer.steps.get("input_grad_per_step") or ())
+                if not math.isnan(ratio):
+                    layer.ratios.append(ratio)
+                    layer.last["time_grad_ratio"] = ratio
             g = [p.grad for p in layer.weights if p.grad is not None]
             layer.before = [p.data.copy() for p in layer.weights]
             layer.add("grad_norm", math.sqrt(sum(_sq(x) for x in g)) if g else math.nan)
@@ -256,6 +374,7 @@ class Monitor:
                 layer.before = None
             self._add_activation_stats(layer)
             record[layer.name] = dict(layer.last)
+            record[layer.name].update({k: v for k, v in layer.steps.items() if v is not None})
         self.records.append(record)
         self.capturing = False
 
@@ -276,10 +395,12 @@ class Monitor:
         self.capturing = True
         for layer in self._layers:
             layer.out_stats = layer.act_stats = None
-            layer.acc, layer.count, layer.last = {}, {}, {}
+            layer.acc, layer.count, layer.last, layer.steps, layer.ratios = {}, {}, {}, {}, []
+        self._arm_time_probes()
 
     def end_epoch(self) -> dict:
         """``{layer: {stat: value}}`` for the epoch: the mean over its captured batches (NaN if none)."""
+        self._disarm_time_probes()
         if self.capturing:  # captured a forward/backward but no step came (diagnose, or a stop)
             for layer in self._layers:
                 self._add_activation_stats(layer)
@@ -289,6 +410,8 @@ class Monitor:
         for layer in self._layers:
             stats[layer.name] = {s: (layer.acc[s] / layer.count[s]) if layer.count.get(s) else math.nan
                                  for s in STATS}
+            if layer.recurrent:
+                stats[layer.name]["time_grad_ratio"] = _geometric_mean(layer.ratios)
         return stats
 
     @staticmethod
@@ -301,6 +424,7 @@ class Monitor:
         for handle in self._handles:
             handle.remove()
         self._handles = []
+        self._disarm_time_probes()
         self.capturing = False
 
     def __repr__(self) -> str:

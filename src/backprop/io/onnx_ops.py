@@ -16,6 +16,10 @@ Conventions worth knowing when reading a converter:
 * Recurrent gate blocks are reordered: PyTorch LSTM (i, f, g, o) → ONNX (i, o, f, c);
   GRU (r, z, n) → ONNX (z, r, h) with ``linear_before_reset=1`` (PyTorch applies the reset
   gate after the hidden-to-hidden product).
+* ``models.SequenceClassifier`` is one converter over its children: its input reshape
+  (Unsqueeze or Transpose to (N, L, F)), the recurrent layer above, ``Gather(h_n, -1)``
+  (the last layer's final hidden state, which is what its forward classifies) and the Gemm
+  head; its single output is the logits.
 """
 
 from __future__ import annotations
@@ -239,6 +243,36 @@ def convert_recurrent(g, module, path, x):
     return tuple(values)
 
 
+def _child(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def convert_sequence_classifier(g, module, path, x):
+    """:class:`backprop.models.SequenceClassifier`: ``head(h_n[-1])`` of its batch-first recurrent layer.
+
+    The input is made (N, L, F) as ``forward`` does it: (N, L) → Unsqueeze to (N, L, 1);
+    channels-first (N, C, L) → Transpose to (N, L, C); (N, L, F) as it is.  The recurrent
+    layer is :func:`convert_recurrent`; ``h_n[-1]`` (the last layer's state after the last
+    step, shape (N, H)) is a Gather of index -1 on its stacked ``h_n``, and the head a Gemm.
+    """
+    y = _traced(module, path, x)  # shape errors (e.g. input_size != 1 for (N, L)) name this layer
+    data = x.data
+    if data.ndim == 2:
+        axes = g.int_const(f"{path}.unsqueeze_axes" if path else "unsqueeze_axes", [2])
+        steps = Value(g.node("Unsqueeze", [x.name, axes], path, "to_steps"), data.reshape(*data.shape, 1))
+    elif module.channels_first:
+        steps = Value(g.node("Transpose", [x.name], path, "to_steps", perm=[0, 2, 1]), data.swapaxes(1, 2))
+    else:
+        steps = x
+    rnn_path = _child(path, "rnn")
+    states = g.convert(module.rnn, rnn_path, steps)  # (output, h_n) or (output, h_n, c_n)
+    h_n = states[1]  # (num_layers, N, H)
+    last = g.int_const(f"{rnn_path}.last_layer", -1)  # a scalar index: Gather drops the layer axis
+    h_last = Value(g.node("Gather", [h_n.name, last], rnn_path, "h_last", axis=0), h_n.data[-1])
+    out = g.convert(module.head, _child(path, "head"), h_last)
+    return Value(out.name, y)
+
+
 # ---------------------------------------------------------------------------- registry
 def converters() -> dict:
     """{module class: converter}; the conv, pooling and recurrent layers when their modules exist."""
@@ -276,6 +310,11 @@ def converters() -> dict:
     try:
         from ..nn import recurrent as _rec
         table.update({_rec.RNN: convert_recurrent, _rec.GRU: convert_recurrent, _rec.LSTM: convert_recurrent})
+    except ImportError:
+        pass
+    try:
+        from ..models import SequenceClassifier
+        table[SequenceClassifier] = convert_sequence_classifier
     except ImportError:
         pass
     return table

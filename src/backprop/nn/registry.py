@@ -37,6 +37,12 @@ def build_layer(config: dict) -> Module:
         raise ValueError(f"layer config must be a dict with a 'class' key, got {config!r}")
     name = config["class"]
     if name not in LAYERS:
+        # The model zoo's layers (e.g. SequenceClassifier) register when backprop.models
+        # is imported, which `import backprop` leaves for first use.
+        import importlib
+
+        importlib.import_module("backprop.models")
+    if name not in LAYERS:
         raise ValueError(f"unknown layer class {name!r}; known: {sorted(LAYERS)} (add yours with register_layer)")
     cls, kwargs = LAYERS[name], dict(config.get("config", {}))
     if hasattr(cls, "from_config"):

@@ -68,11 +68,11 @@ class History:
         A view of the flat ``"<stat>/<layer>"`` keys that ``fit(..., monitor=True)`` records
         (see :mod:`backprop.inspect.monitor` for the statistics).
         """
-        from ..inspect.monitor import STATS
+        from ..inspect.monitor import STATS, TIME_STATS
         layers: dict = {}
         for key, column in self.history.items():
             stat, sep, layer = key.partition("/")
-            if sep and stat in STATS:
+            if sep and (stat in STATS or stat in TIME_STATS):
                 layers.setdefault(layer, {})[stat] = column
         return layers
 
