@@ -39,6 +39,7 @@ NETWORKS = [
     ("784-256-128-10 ReLU, batch 128", (784, 256, 128, 10), "relu", 128),
     ("784-1024-1024-10 ReLU, batch 512", (784, 1024, 1024, 10), "relu", 512),
 ]
+PAUSE_SECONDS = 0.3
 QUICK_NETWORKS = [("2-2-1 sigmoid, batch 1", (2, 2, 1), "sigmoid", 1),
                   ("16-8-3 ReLU, batch 8", (16, 8, 3), "relu", 8)]
 
@@ -81,6 +82,9 @@ def time_steps(name, sizes, activation, batch, repeats, target_seconds, threads)
         samples = {w.who: [] for w in workers}
         for _ in range(repeats):
             for w in workers:  # interleaved: A B C D A B C D ...
+                # BLAS and OpenMP worker threads keep spinning for a while after a call;
+                # a pause lets the previous contender's threads go idle first.
+                time.sleep(PAUSE_SECONDS)
                 n = counts[w.who]
                 samples[w.who].append(w.run(n) / (n * w.steps_per_call) * 1e6)
     finally:

@@ -105,6 +105,7 @@ class CompiledStep:
         self.loss_kind = loss_kind
         #: True when the model starts with Flatten(start_axis=1): inputs are flattened here.
         self.flatten_input = flatten_input
+        self.has_sigmoid = any(block.activation == "sigmoid" for block in blocks)
         #: The network's output for the last batch (for metrics), before the loss.
         self.last_output = None
 
@@ -122,8 +123,10 @@ class CompiledStep:
             block.grad_b = views.get(id(layer.bias)) if layer.bias is not None else None
 
     def __call__(self, X: np.ndarray, y: np.ndarray) -> float:
-        with np.errstate(over="ignore"):  # e^-z may overflow to inf: 1/(1+inf) = 0 is right
-            return self._forward_backward(X, y)
+        if self.has_sigmoid:
+            with np.errstate(over="ignore"):  # e^-z may overflow to inf: 1/(1+inf) = 0 is right
+                return self._forward_backward(X, y)
+        return self._forward_backward(X, y)
 
     def _forward_backward(self, X: np.ndarray, y: np.ndarray) -> float:
         blocks = self.blocks
@@ -218,6 +221,18 @@ def _store_grad(param, grad: np.ndarray) -> None:
         param.grad = param.grad + grad
 
 
+_ROWS: dict[int, np.ndarray] = {}
+
+
+def _row_indices(n: int) -> np.ndarray:
+    """np.arange(n), kept per batch size (every step of an epoch asks for the same one)."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        rows = _ROWS[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
 def _loss_and_delta(kind: str, out: np.ndarray, y: np.ndarray):
     """The loss value and BP1's δ[L] = ∂loss/∂z[L], fused (the output layer is linear)."""
     n = out.shape[0]
@@ -226,7 +241,7 @@ def _loss_and_delta(kind: str, out: np.ndarray, y: np.ndarray):
         shifted = out - out.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
-        rows = np.arange(n)
+        rows = _row_indices(n)
         loss = float(np.log(total).sum() - shifted[rows, y].sum()) / n
         exp /= total
         exp[rows, y] -= 1
