@@ -13,17 +13,83 @@ Speed notes
 * The input gradient (col2im) loops only over the kernel offsets (9 iterations for a 3×3
   kernel), each a strided slice addition.
 * No float64 upcasts: every temporary takes the input's dtype.
+* Large arrays (padded input, columns, outputs, gradient buffers) come from a small pool of
+  recycled buffers (:func:`buffer`): first-touch page faults on fresh multi-megabyte
+  allocations otherwise cost as much as the arithmetic.  A pooled array is only handed out
+  again once nothing else references it (checked with its reference count), so outputs and
+  saved arrays are never overwritten while alive.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import sys
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..function import Function
+
+# --------------------------------------------------------------------------- buffer pool
+
+_POOL: dict = {}
+_POOL_LOCK = threading.Lock()
+_POOL_PER_KEY = 4          # at most this many live buffers per (tag, shape, dtype)
+_POOL_MAX_KEYS = 64
+_POOL_MIN_BYTES = 1 << 16  # smaller arrays are cheap to allocate
+# Refcount checks are only meaningful with the GIL (the free-threaded build defers counts).
+_POOL_ENABLED = getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+def _acquire(shape, dtype, tag, zero):
+    """(array, reused): a recycled array when one is free, else a new one (pooled if room)."""
+    dtype = np.dtype(dtype)
+    shape = tuple(int(n) for n in shape)
+    if not _POOL_ENABLED or math.prod(shape) * dtype.itemsize < _POOL_MIN_BYTES:
+        return (np.zeros(shape, dtype) if zero else np.empty(shape, dtype)), False
+    key = (tag, shape, dtype.str)
+    with _POOL_LOCK:
+        arrays = _POOL.get(key)
+        if arrays is None:
+            if len(_POOL) >= _POOL_MAX_KEYS:
+                _POOL.pop(next(iter(_POOL)))
+            arrays = _POOL[key] = []
+        for a in arrays:
+            # References: the pool's list, the loop variable and getrefcount's argument.
+            if sys.getrefcount(a) == 3:
+                if zero:
+                    a.fill(0)
+                return a, True
+        a = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+        if len(arrays) < _POOL_PER_KEY:
+            arrays.append(a)
+        return a, False
+
+
+def buffer(shape, dtype, tag="", zero=False) -> np.ndarray:
+    """A C-contiguous array of ``shape``/``dtype``, recycled from earlier calls when possible.
+
+    Its contents are arbitrary unless ``zero`` (then it is all zeros).  An array is reused only
+    when the pool holds the sole reference to it (nothing, not even a view, still uses it).
+    ``tag`` keeps buffers whose untouched parts carry meaning apart from the others.
+    """
+    return _acquire(shape, dtype, tag, zero)[0]
+
+
+def pad_into_buffer(x: np.ndarray, pads) -> np.ndarray:
+    """:func:`pad_spatial` with zero padding, into a recycled buffer.  Buffers are keyed by the
+    padding and only their interior is ever written, so a reused one's border is still zero."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    shape = x.shape[:2] + tuple(length + lo + hi for length, (lo, hi) in zip(x.shape[2:], pads))
+    xp, reused = _acquire(shape, x.dtype, ("pad", tuple(pads)), zero=False)
+    if not reused:
+        xp.fill(0)
+    xp[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], pads))] = x
+    return xp
+
 
 # --------------------------------------------------------------------------- argument helpers
 
@@ -147,7 +213,8 @@ class ConvNd(Function):
                              f"with groups={groups} expects {channels_per_group * groups}")
         check_spatial_fits(x.shape, pads, kernel, dilation, "conv")
         out = output_shape(spatial, kernel, stride, pads, dilation)
-        xp = pad_spatial(x, pads)
+        xp = pad_into_buffer(x, pads)
+        xp_shape = xp.shape
         n_kernel, n_pos = math.prod(kernel), math.prod(out)
         # View (g, C/g, *kernel, N, *out) of the padded input, then one copy into columns.
         sn, sc = xp.strides[:2]
@@ -158,17 +225,22 @@ class ConvNd(Function):
             strides=(channels_per_group * sc, sc) + tuple(st * d for st, d in zip(s_sp, dilation))
             + (sn,) + tuple(st * s for st, s in zip(s_sp, stride)),
             writeable=False)
-        cols = view.reshape(groups, channels_per_group * n_kernel, n_batch * n_pos)
+        cols = buffer((groups, channels_per_group * n_kernel, n_batch * n_pos), x.dtype, "cols")
+        np.copyto(cols.reshape(view.shape), view)
+        del view, xp
         w = weight.reshape(groups, n_out // groups, channels_per_group * n_kernel)
-        y = np.matmul(w, cols)                                    # (g, O/g, N·P)
+        dtype = np.result_type(weight.dtype, cols.dtype)
+        y = buffer((groups, n_out // groups, n_batch * n_pos), dtype, "y")
+        np.matmul(w, cols, out=y)                                 # (g, O/g, N·P)
         y = y.reshape(n_out, n_batch, n_pos).transpose(1, 0, 2)   # (N, O, P)
+        z = buffer((n_batch, n_out, n_pos), np.result_type(dtype, *(() if bias is None else (bias.dtype,))), "out")
         if bias is not None:
-            z = np.empty((n_batch, n_out, n_pos), dtype=y.dtype)
             np.add(y, bias[:, None], out=z)
         else:
-            z = np.ascontiguousarray(y)
+            np.copyto(z, y)
+        del y
         self.cols, self.weight, self.has_bias = cols, weight, bias is not None
-        self.x_shape, self.xp_shape, self.pads = x.shape, xp.shape, pads
+        self.x_shape, self.xp_shape, self.pads = x.shape, xp_shape, pads
         self.stride, self.dilation, self.groups, self.out = stride, dilation, groups, out
         return z.reshape((n_batch, n_out) + out)
 
@@ -188,15 +260,19 @@ class ConvNd(Function):
                 weight.reshape((groups, n_out // groups, channels_per_group) + tuple(kernel))
                 .transpose(tuple(range(3, 3 + n_sp)) + (0, 2, 1)))      # (*kernel, g, C/g, O/g)
             g_grouped = g.reshape(n_batch, groups, n_out // groups, n_pos)
-            dxp = np.zeros(self.xp_shape, dtype=g.dtype)
+            dxp = buffer(self.xp_shape, g.dtype, "dxp", zero=True)
             dxp_grouped = dxp.reshape((n_batch, groups, channels_per_group) + self.xp_shape[2:])
+            dtype = np.result_type(w_by_offset.dtype, g.dtype)
+            part = buffer((n_batch, groups, channels_per_group, n_pos), dtype, "dcol")
             for offset, index in kernel_slices(kernel, self.stride, self.dilation, out):
-                dxp_grouped[(slice(None),) * 3 + index] += np.matmul(w_by_offset[offset], g_grouped).reshape(
-                    (n_batch, groups, channels_per_group) + out)
+                np.matmul(w_by_offset[offset], g_grouped, out=part)
+                dxp_grouped[(slice(None),) * 3 + index] += part.reshape((n_batch, groups, channels_per_group) + out)
+            del part
             gx = unpad_spatial(dxp, self.pads, self.x_shape[2:])
         if needs[1]:
             # δ as (g, O/g, N·P), matching the forward's column layout: one product per group.
-            delta = np.ascontiguousarray(g.reshape(n_batch, n_out, n_pos).transpose(1, 0, 2))
+            delta = buffer((n_out, n_batch, n_pos), g.dtype, "delta")
+            np.copyto(delta, g.reshape(n_batch, n_out, n_pos).transpose(1, 0, 2))
             delta = delta.reshape(groups, n_out // groups, n_batch * n_pos)
             gw = np.matmul(delta, self.cols.transpose(0, 2, 1)).reshape(weight.shape)
         if self.has_bias and needs[2]:

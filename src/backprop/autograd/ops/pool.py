@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from ..function import Function
-from .conv import as_tuple, check_spatial_fits, kernel_slices, output_shape, pad_spatial, unpad_spatial
+from .conv import as_tuple, buffer, check_spatial_fits, kernel_slices, output_shape, pad_spatial, unpad_spatial
 
 
 class MaxPoolNd(Function):
@@ -30,6 +31,44 @@ class MaxPoolNd(Function):
     def forward(self, x, *, kernel_size, stride, pads):
         check_spatial_fits(x.shape, pads, kernel_size, (1,) * len(kernel_size), "max_pool")
         out = output_shape(x.shape[2:], kernel_size, stride, pads, (1,) * len(kernel_size))
+        self.kernel_size, self.stride, self.pads = kernel_size, stride, pads
+        self.x_shape, self.out = x.shape, out
+        self.halving = None
+        if all(k == 2 and s == 2 for k, s in zip(kernel_size, stride)) and not any(lo or hi for lo, hi in pads):
+            y = self._forward_halving(x, out)
+            if y is not None:
+                return y
+        return self._forward_general(x, kernel_size, stride, pads, out)
+
+    @staticmethod
+    def _pairs_view(a, out):
+        """(N, C, o1, 2, o2, 2, ...) strided view of ``a``'s 2×…×2 windows (stride 2)."""
+        shape, strides = list(a.shape[:2]), list(a.strides[:2])
+        for n, st in zip(out, a.strides[2:]):
+            shape += [n, 2]
+            strides += [2 * st, st]
+        return as_strided(a, shape=tuple(shape), strides=tuple(strides), writeable=a.flags.writeable)
+
+    def _forward_halving(self, x, out):
+        """The common 2×…×2, stride-2, unpadded pool: one pairwise max per spatial axis (last axis
+        first), each keeping a boolean "second element strictly greater" mask.  Reducing axis by
+        axis with strict ``>`` reproduces the row-major first-max rule exactly.  Returns None
+        (use the general path) when the result holds a NaN, whose routing differs."""
+        v = self._pairs_view(x, out)
+        masks = []
+        for axis in range(v.ndim - 1, 2, -2):
+            first = v[(slice(None),) * axis + (0,)]
+            second = v[(slice(None),) * axis + (1,)]
+            mask = buffer(first.shape, np.bool_, "pool-mask")
+            masks.append(np.greater(second, first, out=mask))
+            v = np.maximum(first, second, out=buffer(first.shape, x.dtype, "pool-out"))
+        y = v
+        if not np.isfinite(y.sum()) and np.isnan(y).any():
+            return None
+        self.halving = masks
+        return y
+
+    def _forward_general(self, x, kernel_size, stride, pads, out):
         xp = pad_spatial(x, pads, value=-np.inf)
         n_kernel = math.prod(kernel_size)
         arg = np.zeros(x.shape[:2] + out, dtype=np.uint8 if n_kernel < 256 else np.int32)
@@ -48,13 +87,14 @@ class MaxPoolNd(Function):
                 better |= np.isnan(v)
             np.copyto(best, v, where=better)
             np.copyto(arg, flat, where=better, casting="unsafe")
-        self.arg, self.kernel_size, self.stride, self.pads = arg, kernel_size, stride, pads
-        self.x_shape, self.xp_shape, self.out = x.shape, xp.shape, out
+        self.arg, self.xp_shape = arg, xp.shape
         return best
 
     def backward(self, g):
         if not self.needs_input_grad[0]:
             return (None,)
+        if self.halving is not None:
+            return (self._backward_halving(g),)
         dxp = np.zeros(self.xp_shape, dtype=g.dtype)
         lead = (slice(None), slice(None))
         # Non-overlapping windows (stride >= kernel, the default) touch each input once, so the
@@ -68,6 +108,26 @@ class MaxPoolNd(Function):
             else:
                 np.multiply(g, self.arg == flat, out=dxp[lead + index])
         return (unpad_spatial(dxp, self.pads, self.x_shape[2:]),)
+
+    def _backward_halving(self, g):
+        # Undo the pairwise maxima in reverse (first spatial axis first): each stage sends the
+        # gradient to the second element where its mask is set, else to the first.
+        covered = all(2 * n == length for n, length in zip(self.out, self.x_shape[2:]))
+        dx = buffer(self.x_shape, g.dtype, "pool-dx", zero=not covered)
+        dv = self._pairs_view(dx, self.out)
+        cur = g
+        n_stages = len(self.halving)
+        for i, mask in enumerate(reversed(self.halving)):
+            axis = 3 + 2 * i
+            if i == n_stages - 1:
+                target = dv
+            else:
+                target = buffer(dv.shape[:axis + 1] + tuple(self.out[i + 1:]), g.dtype, "pool-dmid")
+            np.multiply(cur, mask, out=target[(slice(None),) * axis + (1,)])
+            np.multiply(cur, np.logical_not(mask, out=buffer(mask.shape, np.bool_, "pool-not")),
+                        out=target[(slice(None),) * axis + (0,)])
+            cur = target
+        return dx
 
 
 class AvgPoolNd(Function):
