@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import check_group, check_real
+from .flat import FlatStepMixin
 
 __all__ = ["Optimizer", "ParamState"]
 
@@ -80,7 +81,7 @@ def _is_parameter(obj) -> bool:
     return hasattr(obj, "data") and hasattr(obj, "grad")
 
 
-class Optimizer:
+class Optimizer(FlatStepMixin):
     """Base class of all optimizers.
 
     Parameters
@@ -119,7 +120,7 @@ class Optimizer:
         self._check_group(self.defaults)
         self.state = ParamState()
         self.param_groups: list[dict[str, Any]] = []
-        self._flat = None          # a FlatLayout, see attach_flat
+        self._flat = None          # a FlatLayout, see attach_flat (FlatStepMixin)
         self._flat_state = None    # the optimizer state of the flat arrays
 
         name = type(self).__name__
@@ -286,77 +287,6 @@ class Optimizer:
                     self._update(w, g, self.state[p], group)
                 index += 1
         return loss
-
-    # ------------------------------------------------------------------ flat fast path
-    def attach_flat(self, layout) -> None:
-        """Update the parameters of ``layout`` (see :mod:`backprop.optim.flat`) in one call.
-
-        Used when this optimizer has a single parameter group holding exactly the layout's
-        parameters; results are bit-identical to the per-parameter path, which is taken
-        automatically whenever a parameter's data or gradient is not its flat view.
-        """
-        self._flat = layout
-        self._flat_state = None
-
-    def _step_flat(self) -> bool:
-        """One update of the whole flat array; False (nothing done) if it does not apply."""
-        layout = self._flat
-        if len(self.param_groups) != 1:
-            return False
-        group = self.param_groups[0]
-        params = group["params"]
-        if params is not layout.group_params:
-            if len(params) != len(layout.params) or any(p is not q for p, q in zip(params, layout.params)):
-                return False
-            layout.group_params = params  # checked once per list object
-        if not layout.owns_current_arrays():
-            return False
-        state = self._flat_state
-        if state is None:
-            state = self._gather_flat_state(group)
-            if state is None:
-                return False
-        before = {key: id(value) for key, value in state.items()}
-        self._update(layout.data, layout.grad, state, group)
-        self._flat_state = state
-        # Keep self.state[p] meaningful (state_dict, a later per-parameter step): arrays
-        # as views of the flat state, numbers (step counts) copied.
-        changed_arrays = [k for k, v in state.items() if isinstance(v, np.ndarray) and before.get(k) != id(v)]
-        numbers = [k for k, v in state.items() if not isinstance(v, np.ndarray)]
-        if changed_arrays or numbers:
-            for i, p in enumerate(layout.params):
-                entry = self.state[p]
-                for key in changed_arrays:
-                    entry[key] = state[key][layout.slices[i]].reshape(p.data.shape)
-                for key in numbers:
-                    entry[key] = state[key]
-        return True
-
-    def _gather_flat_state(self, group):
-        """The flat state from the per-parameter states (None if they cannot be joined)."""
-        layout = self._flat
-        entries = []
-        for p in layout.params:
-            if p not in self.state:
-                self.state[p] = self._init_state(p.data, group)
-            entries.append(self.state[p])
-        keys = set(entries[0])
-        if any(set(entry) != keys for entry in entries):
-            return None
-        state = {}
-        for key in keys:
-            values = [entry[key] for entry in entries]
-            if isinstance(values[0], np.ndarray):
-                state[key] = layout.flat_view(values)
-            elif all(v == values[0] for v in values):
-                state[key] = values[0]
-            else:
-                return None  # e.g. different step counts: keep the per-parameter path
-        for i, (p, entry) in enumerate(zip(layout.params, entries)):
-            for key, value in state.items():
-                if isinstance(value, np.ndarray):
-                    entry[key] = value[layout.slices[i]].reshape(p.data.shape)
-        return state
 
     # ------------------------------------------------------------------ serialization
     def state_dict(self) -> dict[str, Any]:

@@ -23,20 +23,20 @@ from ..fastpath import compile_step
 from ..fastpath.sequential import share_flat_parameters
 from . import guard
 from .callbacks import CallbackList
-from .checkpoint import load_checkpoint, remove_stale_temp_files, save_checkpoint
+from .checkpoint import load_checkpoint, remove_stale_temp_files, save_checkpoint  # noqa: F401  (importable here)
+from .divergence import Diverged as _Diverged
+from .divergence import handle_divergence as _handle_divergence
+from .divergence import restore_weights as _restore  # noqa: F401  (importable here)
+from .divergence import snapshot_weights as _snapshot
 from .history import History
 from .inputs import (ModeGuard, check_fraction, check_int, check_lr, check_xy, model_dtype,
                      probe_targets)
 from .metrics import metric_name, resolve_metrics
 from .progress import ProgressDisplay
+from .resume import open_run, prepare_checkpoint_dir, restore_run
+from .resume import save_run as _save
 
 __all__ = ["fit", "evaluate", "predict", "Trainer"]
-
-
-class _Diverged(Exception):
-    def __init__(self, kind, layer, batch, value=None):
-        super().__init__(kind)
-        self.kind, self.layer, self.batch, self.value = kind, layer, batch, value
 
 
 class Trainer:
@@ -150,15 +150,6 @@ def _compute_metrics(metrics, outputs, targets, prefix=""):
     y_pred = np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
     y_true = np.concatenate(targets) if len(targets) > 1 else targets[0]
     return {prefix + metric_name(m): float(m(y_pred, y_true)) for m in metrics}
-
-
-def _snapshot(params):
-    return [p.data.copy() for p in params]
-
-
-def _restore(params, snapshot):
-    for p, w in zip(params, snapshot):
-        p.data[...] = w
 
 
 def _first_lr(optimizer):
@@ -334,14 +325,7 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
     per_batch_schedule = scheduler is not None and _scheduler_per_batch(scheduler, scheduler_interval)
     callback_list = CallbackList(callbacks)
 
-    checkpoint = load_checkpoint(checkpoint_dir) if resume else None
-    if checkpoint is not None:
-        entropy = checkpoint["run"]["entropy"]
-        if seed is not None and seed != entropy:
-            raise ValueError(f"{where}: seed={seed} differs from the seed of the checkpointed run ({entropy}); "
-                             "pass the same seed (or none) to resume")
-    else:
-        entropy = int(seed) if seed is not None else int(np.random.SeedSequence().entropy)
+    checkpoint, entropy = open_run(checkpoint_dir, resume, seed, where)
     split_seq, shuffle_seq = np.random.SeedSequence(entropy).spawn(2)
 
     # ---- data
@@ -397,30 +381,10 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
     generators = guard.module_generators(model)
     start_epoch = 0
     if checkpoint is not None:
-        run = checkpoint["run"]
-        if run["n_samples"] != x.shape[0] or run["batch_size"] != batch_size:
-            raise ValueError(f"{where}: the checkpoint in {checkpoint_dir} was made with {run['n_samples']} training "
-                             f"samples and batch_size={run['batch_size']}, this call has {x.shape[0]} and "
-                             f"{batch_size}; resume with the same data and settings")
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
-        if scheduler is not None and checkpoint.get("scheduler") is not None:
-            scheduler.load_state_dict(checkpoint["scheduler"])
-        shuffle_rng.bit_generator.state = checkpoint["rng"]["shuffle"]
-        for key, state in checkpoint["rng"]["modules"].items():
-            if key in generators:
-                generators[key].bit_generator.state = state
-        restored = History.from_dict(checkpoint["history"])
-        history.history, history.epoch = restored.history, restored.epoch
-        trainer.global_step = int(run["global_step"])
-        start_epoch = int(checkpoint["epochs_done"])
-        trainer.resumed = True
-        if run.get("stop_training"):
-            trainer.stop(run.get("stop_reason") or "callback", run.get("stop_message"))
+        start_epoch = restore_run(checkpoint, trainer, shuffle_rng, generators, x.shape[0], batch_size,
+                                  checkpoint_dir, where)
     if checkpoint_dir is not None:
-        import os
-        os.makedirs(checkpoint_dir, exist_ok=True)
-        remove_stale_temp_files(checkpoint_dir)
+        prepare_checkpoint_dir(checkpoint_dir)
 
     for cb in callback_list:
         cb.set_context(trainer)
@@ -545,42 +509,3 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, lr: 
         raise diverged
     return history
 
-
-def _handle_divergence(event, trainer, model, named_params, param_list, snapshot, buffer_backup, has_buffers,
-                       xb, optimizer, clip):
-    """Put the model back at finite values, name the culprit, record the stop; return the DivergenceError."""
-    kind, layer, batch = event.kind, event.layer, event.batch
-    if has_buffers:
-        buffer_backup.restore()  # the failed forward may have fed NaN into running statistics
-    value = event.value
-    if kind == "weights":
-        _restore(param_list, snapshot)
-        restored = f"the weights it had when epoch {trainer.epoch + 1} began (all finite)"
-    else:
-        restored = "its weights and statistics from before this batch (all finite; the optimizer did not step)"
-    problem = None
-    if kind == "loss":
-        layer, problem = guard.diagnose_activations(model, xb)
-    for p in param_list:
-        p.grad = None
-    message = guard.divergence_message(kind, layer, trainer.epoch, batch, value,
-                                       _first_lr(optimizer), clip, restored, problem)
-    trainer.stop("divergence", message)
-    return guard.DivergenceError(message, epoch=trainer.epoch, batch=batch, kind=kind, layer=layer)
-
-
-def _save(dirpath, keep, epochs_done, trainer, callback_list, shuffle_rng, generators, entropy, n_samples,
-          batch_size):
-    state = {
-        "model": trainer.model.state_dict(),
-        "optimizer": trainer.optimizer.state_dict(),
-        "scheduler": trainer.scheduler.state_dict() if trainer.scheduler is not None else None,
-        "callbacks": callback_list.state_dict(),
-        "history": trainer.history.to_dict(),
-        "rng": {"shuffle": shuffle_rng.bit_generator.state,
-                "modules": {k: g.bit_generator.state for k, g in generators.items()}},
-        "run": {"global_step": trainer.global_step, "entropy": entropy, "n_samples": n_samples,
-                "batch_size": batch_size, "stop_training": trainer.stop_training,
-                "stop_reason": trainer.stop_reason, "stop_message": trainer.stop_message},
-    }
-    save_checkpoint(dirpath, epochs_done, state, keep=keep)
