@@ -10,8 +10,9 @@ recognises such a stack and runs forward and backward directly in NumPy:
 * BP3/BP4:  ∂L/∂W[l] = δ[l]ᵀ a[l-1],  ∂L/∂b[l] = Σ_rows δ[l]
 
 It writes ``.grad`` of every parameter, exactly as ``loss.backward()`` would (tests compare
-both to 1e-6 relative), never computes the gradient of the network's input, and reuses its
-gradient and activation buffers between steps.  Anything it does not recognise makes
+both to 1e-6 relative), never computes the gradient of the network's input, and, once
+the parameters are laid out flat (:func:`share_flat_parameters`), writes the gradients into
+the same buffers every step.  Anything it does not recognise makes
 :func:`compile_step` return None, and the caller uses the general engine.
 """
 
@@ -161,7 +162,7 @@ class CompiledStep:
             scale = None
             if training:
                 for dropout in block.dropouts:
-                    mask = _dropout_mask(dropout, z)
+                    mask = dropout.scaled_mask(z.shape, z.dtype)
                     if mask is not None:
                         scale = mask if scale is None else scale * mask
             if scale is not None:
@@ -200,18 +201,6 @@ class CompiledStep:
             if index:
                 delta = delta @ weight.data                                    # BP2 (not for the input)
         return loss
-
-
-def _dropout_mask(dropout, like):
-    """The scaled keep-mask Dropout.forward would draw (same rng calls, same numbers)."""
-    if dropout.p == 0 and dropout.fixed_mask is None:
-        return None
-    if dropout.fixed_mask is not None:
-        mask = dropout.fixed_mask.astype(like.dtype, copy=False)
-    else:
-        mask = (dropout.rng.random(like.shape) >= dropout.p).astype(like.dtype)
-    dropout.last_mask = mask
-    return mask * np.asarray(1.0 / (1.0 - dropout.p), dtype=like.dtype)
 
 
 def _store_grad(param, grad: np.ndarray) -> None:

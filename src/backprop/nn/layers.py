@@ -164,16 +164,28 @@ class Dropout(Module):
         """Use ``mask`` (0/1 keep mask, broadcastable to the input) in every training pass; None to undo."""
         self.fixed_mask = None if mask is None else np.asarray(mask)
 
+    def scaled_mask(self, shape, dtype) -> np.ndarray | None:
+        """The training-mode multiplier m / (1 − p) for an input of ``shape`` (None if p = 0).
+
+        Draws the keep mask m from the layer's rng (or uses the fixed mask) and records it
+        in ``last_mask``; the compiled training step calls this too, so both paths draw the
+        same numbers.
+        """
+        if self.p == 0 and self.fixed_mask is None:
+            return None
+        if self.fixed_mask is not None:
+            mask = self.fixed_mask.astype(dtype, copy=False)
+        else:
+            mask = (self.rng.random(shape) >= self.p).astype(dtype)
+        self.last_mask = mask
+        return mask * np.asarray(1.0 / (1.0 - self.p), dtype=dtype)
+
     def forward(self, x):
         x = as_input_tensor(x, layer="Dropout")
-        if not self.training or (self.p == 0 and self.fixed_mask is None):
+        if not self.training:
             return x
-        if self.fixed_mask is not None:
-            mask = self.fixed_mask.astype(x.dtype, copy=False)
-        else:
-            mask = (self.rng.random(x.shape) >= self.p).astype(x.dtype)
-        self.last_mask = mask
-        return x * Tensor(mask * np.asarray(1.0 / (1.0 - self.p), dtype=x.dtype))
+        scale = self.scaled_mask(x.shape, x.dtype)
+        return x if scale is None else x * Tensor(scale)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
