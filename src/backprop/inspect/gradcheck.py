@@ -92,16 +92,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         x = inputs[i].data
         a_grad = analytic[position]
         if x.size <= max_full_elements:
-            numeric = np.zeros_like(x)
-            flat = x.reshape(-1)  # a view: perturbing it perturbs the input
-            for k in range(flat.size):
-                original = flat[k]
-                flat[k] = original + eps
-                f_plus = scalar_value()
-                flat[k] = original - eps
-                f_minus = scalar_value()
-                flat[k] = original
-                numeric.reshape(-1)[k] = (f_plus - f_minus) / (2 * eps)
+            numeric = central_differences(scalar_value, x, eps)
             _compare(a_grad, numeric, i, atol, rtol, x.shape)
         else:
             for _ in range(n_projections):
@@ -116,6 +107,28 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                 projected = float(np.sum(a_grad * direction))
                 _compare(np.array([projected]), np.array([numeric]), i, atol, rtol, None)
     return True
+
+
+def central_differences(f, x: np.ndarray, eps: float) -> np.ndarray:
+    """∂f/∂x by central differences, one element at a time: (f(x + εe_k) - f(x - εe_k)) / 2ε.
+
+    ``f`` takes no arguments and reads ``x``, which is perturbed in place (through a flat
+    view) and restored after each element. Returns a float64 array of ``x``'s shape.
+    """
+    numeric = np.zeros(x.shape, dtype=np.float64)
+    flat = x.reshape(-1)  # a view: perturbing it perturbs x
+    if not np.shares_memory(flat, x):
+        raise ValueError("central_differences needs a contiguous array to perturb in place")
+    out = numeric.reshape(-1)
+    for k in range(flat.size):
+        original = flat[k]
+        flat[k] = original + eps
+        f_plus = f()
+        flat[k] = original - eps
+        f_minus = f()
+        flat[k] = original
+        out[k] = (f_plus - f_minus) / (2 * eps)
+    return numeric
 
 
 def _compare(analytic, numeric, index, atol, rtol, shape):
