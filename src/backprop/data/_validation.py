@@ -10,6 +10,8 @@ import numbers
 
 import numpy as np
 
+from ..rng import as_generator
+
 __all__ = [
     "as_rng",
     "check_int",
@@ -22,30 +24,8 @@ __all__ = [
 
 
 def as_rng(rng, where: str) -> np.random.Generator:
-    """Turn ``rng`` into a ``np.random.Generator`` without touching global state.
-
-    Parameters
-    ----------
-    rng : None, int or numpy.random.Generator
-        ``None`` gives a fresh generator seeded from the operating system,
-        an int is used as a seed, a Generator is used as is (and advanced).
-    where : str
-        Name of the calling function, used in the error message.
-    """
-    if rng is None or isinstance(rng, np.random.Generator):
-        return np.random.default_rng(rng)
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        if rng < 0:
-            raise ValueError(
-                f"{where}: rng must be a non-negative seed or a numpy.random.Generator, "
-                f"got {rng}; pass e.g. rng=0"
-            )
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"{where}: rng must be None, an int seed or a numpy.random.Generator, "
-        f"got {type(rng).__name__}; pass e.g. rng=0 or rng=np.random.default_rng(0) "
-        "(the legacy np.random.RandomState and the global np.random state are not used)"
-    )
+    """``rng`` as a ``np.random.Generator`` (see :func:`backprop.rng.as_generator`)."""
+    return as_generator(rng, where)
 
 
 def check_int(value, name: str, where: str, *, minimum: int = 1) -> int:

@@ -30,14 +30,7 @@ import math
 
 import numpy as np
 
-
-def as_generator(rng=None) -> np.random.Generator:
-    """A Generator from a Generator, an int seed or None (fresh entropy; not the global state)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+from ..rng import as_generator  # re-exported: layers take `rng` through it
 
 
 def _shape(shape) -> tuple[int, ...]:
